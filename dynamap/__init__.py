@@ -1,0 +1,1 @@
+"""dynamap: an async object mapper for Amazon DynamoDB."""

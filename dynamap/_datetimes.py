@@ -1,0 +1,32 @@
+"""The one text format dynamap stores datetimes in, so that string order is time order.
+
+Every datetime is converted to UTC and written with a fixed width and microseconds,
+e.g. ``2024-03-15T12:00:00.000000Z``. A naive datetime is taken to be UTC already.
+Parsing accepts any ISO-8601 form (``Z`` or an offset, with or without fractions), so
+data written by other tools reads back.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+__all__ = ["format_datetime", "parse_datetime"]
+
+
+def format_datetime(value: datetime) -> str:
+    """Return `value` in UTC as fixed-width ISO-8601 text ending in ``Z``."""
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def parse_datetime(text: str) -> datetime:
+    """Parse ISO-8601 text into an aware UTC datetime (naive text is taken as UTC).
+
+    Raises:
+        ValueError: if `text` is not ISO-8601.
+    """
+    parsed = datetime.fromisoformat(text)
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
