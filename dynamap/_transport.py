@@ -1,0 +1,326 @@
+"""Sending requests to DynamoDB: the only code that touches the network.
+
+aioboto3 still does what it is good at: the standard credential chain (refreshed
+when it expires), region and endpoint resolution. The request path itself is lean:
+the request dict is serialised with orjson, signed by `dynamap._sigv4` with a cached
+signing key, and POSTed on one pooled aiohttp session; the answer is parsed with
+orjson, never through botocore's shape-walking response parser. Errors are mapped to
+dynamap's error classes here, and only here, via `dynamap.errors.ERROR_CODES`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+import aioboto3
+import aiohttp
+import orjson
+
+from dynamap._sigv4 import Credentials, Signer
+from dynamap.errors import (
+    ERROR_CODES,
+    AccessDenied,
+    ConditionCheckFailed,
+    ConnectionFailed,
+    OperationError,
+    ServiceUnavailable,
+    SessionError,
+    TransactionCanceled,
+)
+from dynamap.retry import RetryPolicy
+
+__all__ = ["ConnectionConfig", "RequestEvent", "Stats", "Transport", "map_error"]
+
+logger = logging.getLogger("dynamap")
+
+_TARGET_PREFIX = "DynamoDB_20120810."
+_LOCAL_CREDENTIALS = Credentials("local", "local", None)
+
+
+@dataclass(frozen=True, slots=True)
+class ConnectionConfig:
+    """Where and as whom to connect. Unset values come from the environment.
+
+    Attributes:
+        endpoint_url: the endpoint; default `AWS_ENDPOINT_URL_DYNAMODB`, then
+            `DYNAMODB_ENDPOINT`, then botocore's resolution for the region (AWS).
+        region: the region; default `AWS_REGION` / `AWS_DEFAULT_REGION` / the profile.
+        profile: the AWS profile name for the credential chain.
+        aws_access_key_id: explicit credentials, instead of the chain.
+        aws_secret_access_key: explicit credentials, instead of the chain.
+        aws_session_token: explicit credentials, instead of the chain.
+    """
+
+    endpoint_url: str | None = None
+    region: str | None = None
+    profile: str | None = None
+    aws_access_key_id: str | None = None
+    aws_secret_access_key: str | None = None
+    aws_session_token: str | None = None
+
+    def resolved_endpoint(self) -> str | None:
+        """The configured endpoint, from the arguments or the environment."""
+        return (
+            self.endpoint_url
+            or os.environ.get("AWS_ENDPOINT_URL_DYNAMODB")
+            or os.environ.get("DYNAMODB_ENDPOINT")
+            or None
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class RequestEvent:
+    """What a hook sees of one request (`on_request`) or its answer (`on_response`).
+
+    Attributes:
+        operation: the DynamoDB operation, e.g. "Query".
+        request: the request dict as sent.
+        response: the decoded answer (None in `on_request`, or when the request failed).
+        error: the error raised, if the request failed for good.
+        duration: seconds from the first try to the final answer (0 in `on_request`).
+        retries: how many times the request was retried.
+    """
+
+    operation: str
+    request: Mapping[str, Any]
+    response: Mapping[str, Any] | None = None
+    error: BaseException | None = None
+    duration: float = 0.0
+    retries: int = 0
+
+
+Hook = Callable[[RequestEvent], Awaitable[None] | None]
+
+
+@dataclass(slots=True)
+class Stats:
+    """Counters of one session: requests, retries and consumed capacity per operation."""
+
+    requests: dict[str, int] = field(default_factory=dict)
+    errors: dict[str, int] = field(default_factory=dict)
+    retries: dict[str, int] = field(default_factory=dict)
+    consumed_capacity: dict[str, float] = field(default_factory=dict)
+
+    def record(self, event: RequestEvent) -> None:
+        """Count one finished request."""
+        operation = event.operation
+        self.requests[operation] = self.requests.get(operation, 0) + 1
+        if event.retries:
+            self.retries[operation] = self.retries.get(operation, 0) + event.retries
+        if event.error is not None:
+            self.errors[operation] = self.errors.get(operation, 0) + 1
+        units = _capacity_units(event.response)
+        if units:
+            self.consumed_capacity[operation] = self.consumed_capacity.get(operation, 0) + units
+
+
+def _capacity_units(response: Mapping[str, Any] | None) -> float:
+    if not response or "ConsumedCapacity" not in response:
+        return 0.0
+    consumed = response["ConsumedCapacity"]
+    entries = consumed if isinstance(consumed, list) else [consumed]
+    return float(sum(entry.get("CapacityUnits", 0) for entry in entries))
+
+
+class Transport:
+    """A signed, pooled, retrying connection to one DynamoDB endpoint."""
+
+    def __init__(
+        self,
+        config: ConnectionConfig,
+        retry: RetryPolicy,
+        *,
+        max_connections: int = 64,
+        timeout: float = 30.0,
+    ) -> None:
+        self.config = config
+        self.retry = retry
+        self.max_connections = max_connections
+        self.timeout = timeout
+        self.stats = Stats()
+        self.on_request: list[Hook] = []
+        self.on_response: list[Hook] = []
+        self.endpoint_url = ""
+        self.region = ""
+        self._http: aiohttp.ClientSession | None = None
+        self._signer: Signer | None = None
+        self._credentials: Any = None
+
+    async def open(self) -> None:
+        """Resolve region, endpoint and credentials, and open the connection pool.
+
+        Raises:
+            SessionError: no region is configured anywhere.
+            AccessDenied: no credentials are found for a non-local endpoint.
+        """
+        session = aioboto3.Session(
+            profile_name=self.config.profile,
+            region_name=self.config.region,
+            aws_access_key_id=self.config.aws_access_key_id,
+            aws_secret_access_key=self.config.aws_secret_access_key,
+            aws_session_token=self.config.aws_session_token,
+        )
+        endpoint = self.config.resolved_endpoint()
+        self.region = self._region(session, endpoint)
+        self.endpoint_url = endpoint or await _botocore_endpoint(session, self.region)
+        self._credentials = await session.get_credentials()
+        if self._credentials is None and endpoint is None:
+            raise AccessDenied(
+                "no AWS credentials found: set AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, "
+                "AWS_PROFILE, or run on a role; for a local DynamoDB set "
+                "AWS_ENDPOINT_URL_DYNAMODB",
+                code="NoCredentials",
+            )
+        parts = urlsplit(self.endpoint_url)
+        self._signer = Signer(self.region, parts.netloc, parts.path or "/")
+        connector = aiohttp.TCPConnector(limit=self.max_connections, ttl_dns_cache=300)
+        self._http = aiohttp.ClientSession(
+            connector=connector,
+            timeout=aiohttp.ClientTimeout(total=self.timeout),
+            skip_auto_headers=("User-Agent", "Accept-Encoding"),
+        )
+
+    def _region(self, session: aioboto3.Session, endpoint: str | None) -> str:
+        region = self.config.region or session.region_name
+        if region:
+            return region
+        if endpoint:
+            return "us-east-1"
+        raise SessionError(
+            "no AWS region configured: pass Session(region=...) or set AWS_REGION"
+        )
+
+    async def close(self) -> None:
+        """Close the connection pool. Safe to call twice."""
+        http, self._http = self._http, None
+        if http is not None:
+            await http.close()
+
+    async def credentials(self) -> Credentials:
+        """Current frozen credentials (refreshed by botocore when they expire)."""
+        if self._credentials is None:
+            return _LOCAL_CREDENTIALS
+        frozen = await self._credentials.get_frozen_credentials()
+        return Credentials(frozen.access_key, frozen.secret_key, frozen.token)
+
+    async def send(
+        self, operation: str, request: Mapping[str, Any], *, table: str | None = None
+    ) -> dict[str, Any]:
+        """Send one request, retrying what is retryable, and return the decoded answer.
+
+        Raises:
+            OperationError: the subclass mapped from DynamoDB's error code.
+        """
+        event = RequestEvent(operation, request)
+        await _call_hooks(self.on_request, event)
+        body = orjson.dumps(request)
+        started = time.perf_counter()
+        state = self.retry.start()
+        while True:
+            try:
+                response = await self._send_once(operation, body, table)
+            except OperationError as error:
+                delay = state.next_delay() if self.retry.retryable(error) else None
+                if delay is None:
+                    await self._finish(event, None, error, started, state.retries)
+                    raise
+                await asyncio.sleep(delay)
+                continue
+            await self._finish(event, response, None, started, state.retries)
+            return response
+
+    async def _finish(
+        self,
+        event: RequestEvent,
+        response: dict[str, Any] | None,
+        error: OperationError | None,
+        started: float,
+        retries: int,
+    ) -> None:
+        duration = time.perf_counter() - started
+        done = RequestEvent(event.operation, event.request, response, error, duration, retries)
+        self.stats.record(done)
+        if logger.isEnabledFor(logging.DEBUG):
+            _log(done)
+        await _call_hooks(self.on_response, done)
+
+    async def _send_once(self, operation: str, body: bytes, table: str | None) -> dict[str, Any]:
+        http, signer = self._http, self._signer
+        if http is None or signer is None:
+            raise SessionError("the session is closed: use `async with Session() as db:`")
+        headers = signer.headers(await self.credentials(), _TARGET_PREFIX + operation, body)
+        try:
+            async with http.post(self.endpoint_url, data=body, headers=headers) as answer:
+                payload = await answer.read()
+                status = answer.status
+                request_id = answer.headers.get("x-amzn-RequestId")
+        except (aiohttp.ClientError, TimeoutError, OSError) as error:
+            raise ConnectionFailed(
+                f"could not reach {self.endpoint_url}: {error!r}",
+                operation=operation, table=table, code="ConnectionError",
+            ) from error
+        if status == 200:
+            decoded: dict[str, Any] = orjson.loads(payload)
+            return decoded
+        raise map_error(operation, table, status, payload, request_id)
+
+
+def map_error(
+    operation: str, table: str | None, status: int, payload: bytes, request_id: str | None
+) -> OperationError:
+    """Translate one DynamoDB error answer into the dynamap error that stands for it."""
+    try:
+        body = orjson.loads(payload) if payload else {}
+    except orjson.JSONDecodeError:
+        body = {}
+    if not isinstance(body, dict):
+        body = {}
+    code = str(body.get("__type", "")).rpartition("#")[2]
+    message = str(body.get("message") or body.get("Message") or f"HTTP {status}")
+    context: dict[str, Any] = {
+        "operation": operation, "table": table, "code": code or f"HTTP{status}",
+        "request_id": request_id,
+    }
+    error_class = ERROR_CODES.get(code)
+    if error_class is None:
+        error_class = ServiceUnavailable if status >= 500 else OperationError
+    if error_class is ConditionCheckFailed:
+        return ConditionCheckFailed(message, item=body.get("Item"), **context)
+    if error_class is TransactionCanceled:
+        reasons = body.get("CancellationReasons") or []
+        return TransactionCanceled(message, cancellation_reasons=reasons, **context)
+    return error_class(message, **context)
+
+
+async def _botocore_endpoint(session: aioboto3.Session, region: str) -> str:
+    async with session.client("dynamodb", region_name=region) as client:
+        endpoint: str = client.meta.endpoint_url
+        return endpoint
+
+
+async def _call_hooks(hooks: list[Hook], event: RequestEvent) -> None:
+    for hook in hooks:
+        result = hook(event)
+        if result is not None:
+            await result
+
+
+def _log(event: RequestEvent) -> None:
+    request = event.request
+    logger.debug(
+        "%s table=%s index=%s %.1fms capacity=%s retries=%d%s",
+        event.operation,
+        request.get("TableName", "-"),
+        request.get("IndexName", "-"),
+        event.duration * 1000,
+        _capacity_units(event.response) or "-",
+        event.retries,
+        f" error={type(event.error).__name__}" if event.error else "",
+    )

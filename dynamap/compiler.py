@@ -1,0 +1,379 @@
+"""Compile a model's declarations, once, into a frozen `CompiledModel`.
+
+The metaclass calls `compile_model` as each model class is created. Everything that
+can be decided about a model is decided here, so a bad declaration fails at import
+with a `DefinitionError` naming the class, the field and the fix, and the hot paths
+(`to_item`, `from_item`, `key_of`) only run precomputed closures.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
+
+from dynamap._annotations import KeyScalar, key_scalar_type, unwrap_optional
+from dynamap.codec import Item, ModelCodec, compile_codec, item_size
+from dynamap.declarations import Index, Key, ProjectionType, Table
+from dynamap.errors import DefinitionError, InvalidKey, ItemTooLarge
+from dynamap.keys import KeyTemplate, TemplateError
+
+__all__ = ["CompiledIndex", "CompiledModel", "KeyAttribute", "ModelOptions", "compile_model"]
+
+M = TypeVar("M", bound=BaseModel)
+MAX_ITEM_BYTES = 400 * 1024
+
+
+@dataclass(frozen=True, slots=True)
+class KeyAttribute:
+    """One physical key attribute (of the table or an index) and how to compute it.
+
+    Attributes:
+        attribute: the attribute name in DynamoDB, e.g. "PK" or "isPublished".
+        type: its DynamoDB scalar type, "S", "N" or "B".
+        fields: the model fields it is computed from.
+        template: the key template, or None when the key is a bare field.
+        field: the bare field, or None when the key is a template.
+        written_by_codec: the attribute is the field's own attribute, so the codec
+            already writes it and the key layer must not.
+    """
+
+    attribute: str
+    type: KeyScalar
+    fields: tuple[str, ...]
+    template: KeyTemplate | None
+    field: str | None
+    written_by_codec: bool
+
+    def value(self, values: Mapping[str, Any], codec: ModelCodec[Any]) -> dict[str, Any] | None:
+        """The attribute's DynamoDB value from field values, or None if a field is unset."""
+        if self.template is None:
+            assert self.field is not None
+            raw = values.get(self.field)
+            return None if raw is None else codec.encode_field(self.field, raw)
+        if any(values.get(name) is None for name in self.fields):
+            return None
+        return {"S": self.template.format_mapping(values)}
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledIndex:
+    """A compiled GSI or LSI of one model."""
+
+    name: str
+    kind: str
+    pk: KeyAttribute
+    sk: KeyAttribute | None
+    projection: ProjectionType
+    include: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class ModelOptions:
+    """The class keywords of a model: `class Page(Model, table=app, entity="page")`."""
+
+    table: Table
+    entity: str
+    version: str | None = None
+    created: str | None = None
+    updated: str | None = None
+    ttl: str | None = None
+    unique: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class CompiledModel(Generic[M]):
+    """Everything dynamap knows about one model class, compiled at class creation.
+
+    Available as `Model.__dynamap__`.
+    """
+
+    model: type[M]
+    options: ModelOptions
+    codec: ModelCodec[M]
+    pk: KeyAttribute
+    sk: KeyAttribute | None
+    indexes: Mapping[str, CompiledIndex]
+
+    @property
+    def table(self) -> Table:
+        """The table the model lives in."""
+        return self.options.table
+
+    @property
+    def entity(self) -> str:
+        """The entity name written on every item of this model."""
+        return self.options.entity
+
+    @property
+    def key_attributes(self) -> tuple[KeyAttribute, ...]:
+        """The table's key attributes: partition key, then sort key if any."""
+        return (self.pk,) if self.sk is None else (self.pk, self.sk)
+
+    @property
+    def key_fields(self) -> frozenset[str]:
+        """The fields that feed the table's primary key."""
+        return frozenset(name for key in self.key_attributes for name in key.fields)
+
+    def key_of(self, instance: M) -> Item:
+        """The primary key of a model instance, as DynamoDB JSON."""
+        return self.key_from(vars(instance))
+
+    def key_from(self, values: Mapping[str, Any]) -> Item:
+        """The primary key from field values (e.g. the keywords of `db.get`).
+
+        Raises:
+            InvalidKey: a key field is missing or cannot be encoded.
+        """
+        key: Item = {}
+        for attribute in self.key_attributes:
+            value = attribute.value(values, self.codec)
+            if value is None:
+                missing = [name for name in attribute.fields if values.get(name) is None]
+                raise InvalidKey(
+                    f"{self.model.__name__}: key attribute {attribute.attribute!r} needs "
+                    f"field(s) {', '.join(missing)}"
+                )
+            key[attribute.attribute] = value
+        return key
+
+    def to_item(self, instance: M) -> Item:
+        """Encode a model instance into a full DynamoDB item: fields, keys, entity.
+
+        Raises:
+            InvalidKey: a primary key field is unset or cannot be encoded.
+            InvalidValue: a field value cannot be stored.
+            ItemTooLarge: the item is over DynamoDB's 400 KB limit.
+        """
+        values = vars(instance)
+        item = self.codec.encode(instance)
+        item.update(self.key_from(values))
+        for index in self.indexes.values():
+            for attribute in (index.pk, index.sk):
+                if attribute is not None and not attribute.written_by_codec:
+                    encoded = attribute.value(values, self.codec)
+                    if encoded is not None:
+                        item[attribute.attribute] = encoded
+        item[self.table.entity_attribute] = {"S": self.entity}
+        size = item_size(item)
+        if size > MAX_ITEM_BYTES:
+            raise ItemTooLarge(
+                f"{self.model.__name__} item is {size} bytes, over DynamoDB's "
+                f"{MAX_ITEM_BYTES}-byte limit",
+                size=size,
+            )
+        return item
+
+    def from_item(self, item: Mapping[str, Any]) -> M:
+        """Decode a DynamoDB item into a validated model instance."""
+        return self.codec.decode(item)
+
+
+class _Compiler:
+    """Checks and compiles one model's declarations; every failure names the class."""
+
+    def __init__(
+        self,
+        model: type[BaseModel],
+        keys: Mapping[str, Key],
+        indexes: Mapping[str, Index],
+        options: ModelOptions,
+    ) -> None:
+        self.model = model
+        self.name = model.__name__
+        self.keys = keys
+        self.index_declarations = indexes
+        self.options = options
+        self.fields: dict[str, FieldInfo] = dict(model.model_fields)
+        self.codec: ModelCodec[Any] | None = None
+
+    def fail(self, message: str, code: str) -> DefinitionError:
+        return DefinitionError(f"{self.name}: {message}", code=code)
+
+    def stored_name(self, field: str) -> str:
+        info = self.fields[field]
+        return info.serialization_alias or info.alias or field
+
+    def compile(self) -> CompiledModel[Any]:
+        self.check_options()
+        epoch = (self.options.ttl,) if self.options.ttl else ()
+        try:
+            self.codec = compile_codec(self.model, epoch_fields=epoch)
+        except TypeError as error:
+            raise self.fail(str(error), "unsupported_type") from error
+        pk, sk = self.primary_keys()
+        indexes = {name: self.compile_index(decl, pk) for name, decl in self.indexes_by_name()}
+        compiled = CompiledModel(self.model, self.options, self.codec, pk, sk, indexes)
+        self.check_attribute_clashes(compiled)
+        return compiled
+
+    def indexes_by_name(self) -> list[tuple[str, Index]]:
+        seen: set[str] = set()
+        result = []
+        for declaration in self.index_declarations.values():
+            if declaration.name in seen:
+                raise self.fail(f"index {declaration.name!r} is declared twice", "duplicate_index")
+            seen.add(declaration.name)
+            result.append((declaration.name, declaration))
+        return result
+
+    def check_options(self) -> None:
+        self.require_field(self.options.version, "version", (int,))
+        self.require_field(self.options.created, "created", (datetime,))
+        self.require_field(self.options.updated, "updated", (datetime,))
+        self.require_field(self.options.ttl, "ttl", (datetime,))
+        for name in self.options.unique:
+            self.require_field(name, "unique", None)
+        if "pk" not in self.keys:
+            raise self.fail(
+                'no partition key: declare one, e.g. `pk = Key("ITEM#{id}")` or `pk = Key("id")`',
+                "missing_pk",
+            )
+
+    def require_field(self, name: str | None, option: str, types: tuple[type, ...] | None) -> None:
+        if name is None:
+            return
+        if name not in self.fields:
+            raise self.fail(f"{option}={name!r} names no field of the model", "unknown_field")
+        annotation, _ = unwrap_optional(self.fields[name].annotation)
+        if types is not None and not (isinstance(annotation, type) and issubclass(annotation, types)):
+            wanted = " or ".join(t.__name__ for t in types)
+            raise self.fail(f"field {name!r} used as {option} must be {wanted}", "option_type")
+
+    def primary_keys(self) -> tuple[KeyAttribute, KeyAttribute | None]:
+        table = self.options.table
+        pk = self.key_attribute("pk", self.keys["pk"].template, table.pk, "PK")
+        sk_decl = self.keys.get("sk")
+        sk = self.key_attribute("sk", sk_decl.template, table.sk, "SK") if sk_decl else None
+        return pk, sk
+
+    def compile_index(self, declaration: Index, table_pk: KeyAttribute) -> CompiledIndex:
+        label = f"index {declaration.name!r}"
+        if declaration.kind == "LSI":
+            pk = table_pk
+        else:
+            if declaration.pk is None:
+                raise self.fail(f"{label} needs a partition key", "index_key")
+            default = f"{declaration.name}PK"
+            pk = self.key_attribute(label, declaration.pk, declaration.pk_attribute, default)
+        sk = None
+        if declaration.sk is not None:
+            default = f"{declaration.name}SK"
+            sk = self.key_attribute(label, declaration.sk, declaration.sk_attribute, default)
+        include = tuple(self.projected(declaration))
+        return CompiledIndex(declaration.name, declaration.kind, pk, sk, declaration.projection,
+                             include)
+
+    def projected(self, declaration: Index) -> list[str]:
+        if declaration.projection != "INCLUDE":
+            if declaration.include:
+                raise self.fail(f"index {declaration.name!r}: `include` needs projection="
+                                '"INCLUDE"', "index_projection")
+            return []
+        for name in declaration.include:
+            if name not in self.fields:
+                raise self.fail(f"index {declaration.name!r} includes {name!r}, which names no "
+                                "field", "unknown_field")
+        return [self.stored_name(name) for name in declaration.include]
+
+    def key_attribute(
+        self, role: str, spec: str, explicit: str | None, default: str
+    ) -> KeyAttribute:
+        if self.is_bare_field(role, spec):
+            return self.field_key(role, spec, explicit)
+        template = self.template(role, spec)
+        attribute = explicit or default
+        return KeyAttribute(attribute, "S", template.fields, template, None, False)
+
+    def is_bare_field(self, role: str, spec: str) -> bool:
+        if not spec.isidentifier():
+            return False
+        if spec in self.fields:
+            return True
+        if spec.isupper():
+            return False
+        raise self.fail(
+            f"{role} {spec!r} names no field. For a constant key write it in upper case "
+            f"or with a '#' (e.g. {spec.upper()!r} or '{spec}#'); for a template use "
+            "'PREFIX#{field}'",
+            "unknown_field",
+        )
+
+    def field_key(self, role: str, field: str, explicit: str | None) -> KeyAttribute:
+        try:
+            scalar = key_scalar_type(self.fields[field])
+        except ValueError as error:
+            raise self.fail(f"{role} field {field!r}: {error}", "key_type") from error
+        stored = self.stored_name(field)
+        attribute = explicit or stored
+        return KeyAttribute(attribute, scalar, (field,), None, field, attribute == stored)
+
+    def template(self, role: str, spec: str) -> KeyTemplate:
+        types = {name: unwrap_optional(info.annotation)[0] for name, info in self.fields.items()}
+        try:
+            template = KeyTemplate(spec)
+            unknown = [name for name in template.fields if name not in self.fields]
+            if unknown:
+                raise self.fail(
+                    f"{role} template {spec!r} names unknown field {unknown[0]!r}; "
+                    f"fields are: {', '.join(self.fields) or '(none)'}",
+                    "unknown_field",
+                )
+            return KeyTemplate(spec, {name: types[name] for name in template.fields})
+        except TemplateError as error:
+            where = f" field {error.field!r}" if error.field else ""
+            raise self.fail(f"{role} template {spec!r}{where}: {error.reason}",
+                            "key_template") from error
+
+    def check_attribute_clashes(self, compiled: CompiledModel[Any]) -> None:
+        stored = {self.stored_name(name): name for name in self.fields}
+        entity = self.options.table.entity_attribute
+        if entity in stored:
+            raise self.fail(
+                f"field {stored[entity]!r} is stored as {entity!r}, the table's entity "
+                f"attribute; rename the field or set Table(entity_attribute=...)",
+                "attribute_clash",
+            )
+        for attribute in _all_key_attributes(compiled):
+            if not attribute.written_by_codec and attribute.attribute in stored:
+                raise self.fail(
+                    f"key attribute {attribute.attribute!r} clashes with field "
+                    f"{stored[attribute.attribute]!r}; give the key another attribute name",
+                    "attribute_clash",
+                )
+
+
+def _all_key_attributes(compiled: CompiledModel[Any]) -> list[KeyAttribute]:
+    attributes = list(compiled.key_attributes)
+    for index in compiled.indexes.values():
+        attributes.extend(a for a in (index.pk, index.sk) if a is not None)
+    return attributes
+
+
+def compile_model(
+    model: type[M],
+    keys: Mapping[str, Key],
+    indexes: Mapping[str, Index],
+    options: ModelOptions,
+) -> CompiledModel[M]:
+    """Compile a model class's declarations; the metaclass calls this once per class.
+
+    Raises:
+        DefinitionError: a declaration is wrong; the message names the class and field.
+    """
+    compiled: CompiledModel[M] = _Compiler(model, keys, indexes, options).compile()
+    return compiled
+
+
+def key_shape(compiled: CompiledModel[Any]) -> tuple[str, ...]:
+    """The shape of a model's primary key, used to detect two models that collide."""
+    return tuple(_shape(attribute) for attribute in compiled.key_attributes)
+
+
+def _shape(attribute: KeyAttribute) -> str:
+    return attribute.template.shape if attribute.template is not None else "{}"
+

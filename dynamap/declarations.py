@@ -1,0 +1,151 @@
+"""What a user writes in a model class body: the table, its keys and its indexes.
+
+These objects only record the declaration. The metaclass hands them to
+`dynamap.compiler`, which checks them against the model's fields and compiles them.
+
+```python
+app = Table("PageManager")
+
+class Page(Model, table=app, entity="page"):
+    pk = Key("PAGE#{id}")
+    sk = Key("META#")
+    published = GSI("PublishedPagesIndex", pk="is_published", sk="created_at")
+```
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from dynamap.compiler import CompiledModel
+
+__all__ = ["GSI", "LSI", "BillingMode", "Index", "Key", "ProjectionType", "Table"]
+
+BillingMode = Literal["PAY_PER_REQUEST", "PROVISIONED"]
+ProjectionType = Literal["ALL", "KEYS_ONLY", "INCLUDE"]
+
+
+@dataclass(eq=False)
+class Table:
+    """A DynamoDB table that one or more models live in.
+
+    Several models may share a table (single-table design) or each have its own.
+    The physical name gets the session's table prefix at run time, so the same
+    models serve every environment.
+
+    Args:
+        name: the table name, without any per-environment prefix.
+        pk: the partition key attribute. Default: "PK" when the models' partition key
+            is a template, or the field's own attribute when it is a bare field.
+        sk: the sort key attribute, likewise ("SK" by default for templates).
+        entity_attribute: the attribute that names each item's model.
+        billing_mode: "PAY_PER_REQUEST" (default) or "PROVISIONED".
+        read_capacity: read capacity units, for provisioned tables (and their GSIs).
+        write_capacity: write capacity units, for provisioned tables (and their GSIs).
+    """
+
+    name: str
+    pk: str | None = None
+    sk: str | None = None
+    entity_attribute: str = "entity"
+    billing_mode: BillingMode = "PAY_PER_REQUEST"
+    read_capacity: int | None = None
+    write_capacity: int | None = None
+    compiled: list[CompiledModel] = field(default_factory=list, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        if not self.name:
+            raise ValueError("a Table needs a non-empty name")
+        if self.billing_mode == "PROVISIONED" and not (self.read_capacity and self.write_capacity):
+            raise ValueError(
+                f"Table {self.name!r} is PROVISIONED: give read_capacity and write_capacity"
+            )
+
+    @property
+    def models(self) -> list[type]:
+        """Every model class that lives in this table, in declaration order."""
+        return [compiled.model for compiled in self.compiled]
+
+
+@dataclass(frozen=True, slots=True)
+class Key:
+    """The partition key (`pk = Key(...)`) or sort key (`sk = Key(...)`) of a model.
+
+    Args:
+        template: a key template such as "PAGE#{id}" (placeholders name fields), a
+            constant such as "META#", or a bare field name such as "id" to key the item
+            on that field's own attribute (stored as its own type: S, N or B).
+    """
+
+    template: str
+
+
+@dataclass(frozen=True, slots=True)
+class Index:
+    """A secondary index declared on a model. Use `GSI` or `LSI`.
+
+    Args:
+        name: the index name in DynamoDB.
+        pk: the index partition key: a bare field name or a key template.
+        sk: the index sort key: a bare field name, a key template, or None.
+        projection: "ALL" (default), "KEYS_ONLY" or "INCLUDE".
+        include: the attributes projected when projection is "INCLUDE".
+        pk_attribute: the physical attribute of a templated partition key
+            (default: the index name + "PK", e.g. "GSI1PK").
+        sk_attribute: likewise for the sort key (default: index name + "SK").
+    """
+
+    name: str
+    pk: str | None
+    sk: str | None = None
+    projection: ProjectionType = "ALL"
+    include: Sequence[str] = ()
+    pk_attribute: str | None = None
+    sk_attribute: str | None = None
+
+    @property
+    def kind(self) -> Literal["GSI", "LSI"]:
+        """"GSI" or "LSI"."""
+        return "GSI"
+
+
+@dataclass(frozen=True, slots=True)
+class GSI(Index):
+    """A global secondary index: its own partition and sort key over the table's items."""
+
+
+@dataclass(frozen=True, slots=True, init=False)
+class LSI(Index):
+    """A local secondary index: the table's partition key with another sort key.
+
+    Args:
+        name: the index name in DynamoDB.
+        sk: the index sort key: a bare field name or a key template.
+        projection: "ALL" (default), "KEYS_ONLY" or "INCLUDE".
+        include: the attributes projected when projection is "INCLUDE".
+        sk_attribute: the physical attribute of a templated sort key.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        sk: str,
+        projection: ProjectionType = "ALL",
+        include: Sequence[str] = (),
+        sk_attribute: str | None = None,
+    ) -> None:
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "pk", None)
+        object.__setattr__(self, "sk", sk)
+        object.__setattr__(self, "projection", projection)
+        object.__setattr__(self, "include", tuple(include))
+        object.__setattr__(self, "pk_attribute", None)
+        object.__setattr__(self, "sk_attribute", sk_attribute)
+
+    @property
+    def kind(self) -> Literal["GSI", "LSI"]:
+        """"LSI"."""
+        return "LSI"

@@ -1,0 +1,201 @@
+"""`Model`, the base class of every dynamap model, and its metaclass.
+
+The metaclass is a thin dispatcher, as pydantic's own is: it takes dynamap's
+declarations (`Key`, `GSI`, `LSI`) out of the class namespace, lets pydantic build
+the class, then calls the compiler and registers the model with its table. A model
+without `table=` is abstract: a base for shared fields, never stored itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any, ClassVar, Self
+
+from pydantic import BaseModel, ConfigDict
+
+from dynamap._compat import ModelMetaclass
+from dynamap.compiler import CompiledIndex, CompiledModel, ModelOptions, compile_model
+from dynamap.declarations import Index, Key, Table
+from dynamap.errors import DefinitionError
+from dynamap.schema import table_schema
+
+if TYPE_CHECKING:
+    from dynamap.expressions import Condition
+    from dynamap.query import Query, Scan
+    from dynamap.session import Session
+
+__all__ = ["Model", "ModelMeta"]
+
+_KEY_ROLES = ("pk", "sk")
+
+
+class ModelMeta(ModelMetaclass):
+    """Compiles dynamap declarations at class creation; see the module docstring."""
+
+    def __new__(
+        mcs,
+        name: str,
+        bases: tuple[type[Any], ...],
+        namespace: dict[str, Any],
+        *,
+        table: Table | str | None = None,
+        entity: str | None = None,
+        version: str | None = None,
+        created: str | None = None,
+        updated: str | None = None,
+        ttl: str | None = None,
+        unique: Iterable[str] = (),
+        **kwargs: Any,
+    ) -> type:
+        keys, indexes = _take_declarations(name, namespace)
+        cls = super().__new__(mcs, name, bases, namespace, **kwargs)
+        keys, indexes = _inherit(bases, keys, indexes)
+        cls.__dynamap_declarations__ = (keys, indexes)  # type: ignore[attr-defined]
+        if table is None:
+            _reject_options_without_table(name, entity, version, created, updated, ttl, unique)
+            return cls
+        if isinstance(table, str):
+            table = Table(table)
+        options = ModelOptions(table, entity or name, version, created, updated, ttl,
+                               tuple(unique))
+        _compile_and_register(cls, keys, indexes, options)
+        return cls
+
+
+def _take_declarations(
+    name: str, namespace: dict[str, Any]
+) -> tuple[dict[str, Key], dict[str, Index]]:
+    keys: dict[str, Key] = {}
+    indexes: dict[str, Index] = {}
+    for attribute, value in list(namespace.items()):
+        if isinstance(value, Key):
+            if attribute not in _KEY_ROLES:
+                raise DefinitionError(
+                    f"{name}.{attribute}: a Key must be named `pk` (partition key) or "
+                    "`sk` (sort key)",
+                    code="key_name",
+                )
+            keys[attribute] = namespace.pop(attribute)
+        elif isinstance(value, Index):
+            indexes[attribute] = namespace.pop(attribute)
+    return keys, indexes
+
+
+def _inherit(
+    bases: tuple[type[Any], ...], keys: dict[str, Key], indexes: dict[str, Index]
+) -> tuple[dict[str, Key], dict[str, Index]]:
+    merged_keys: dict[str, Key] = {}
+    merged_indexes: dict[str, Index] = {}
+    for base in reversed(bases):
+        base_keys, base_indexes = getattr(base, "__dynamap_declarations__", ({}, {}))
+        merged_keys.update(base_keys)
+        merged_indexes.update(base_indexes)
+    merged_keys.update(keys)
+    merged_indexes.update(indexes)
+    return merged_keys, merged_indexes
+
+
+def _reject_options_without_table(name: str, *options: object) -> None:
+    if any(option for option in options):
+        raise DefinitionError(
+            f"{name}: entity, version, created, updated, ttl and unique need `table=`; "
+            "a model without a table is an abstract base",
+            code="missing_table",
+        )
+
+
+def _compile_and_register(
+    cls: type[Any], keys: dict[str, Key], indexes: dict[str, Index], options: ModelOptions
+) -> None:
+    if not cls.__pydantic_complete__:
+        raise DefinitionError(
+            f"{cls.__name__}: pydantic could not resolve all field annotations yet; define "
+            "the models it refers to first",
+            code="incomplete_model",
+        )
+    compiled = compile_model(cls, keys, indexes, options)
+    table = options.table
+    table_schema(table, [*table.compiled, compiled])
+    table.compiled.append(compiled)
+    cls.__dynamap__ = compiled
+    for attribute in keys:
+        setattr(cls, attribute, compiled.pk if attribute == "pk" else compiled.sk)
+    for attribute, declaration in indexes.items():
+        setattr(cls, attribute, compiled.indexes[declaration.name])
+
+
+def current_session() -> Session:
+    """The session bound by the enclosing `async with Session()`."""
+    from dynamap.session import current_session as bound
+
+    return bound()
+
+
+class Model(BaseModel, metaclass=ModelMeta):
+    """The base class of dynamap models: a pydantic model that knows its table and keys.
+
+    ```python
+    class Page(Model, table=app, entity="page"):
+        pk = Key("PAGE#{id}")
+        sk = Key("META#")
+        id: str = Field(default_factory=new_id)
+        title: str
+    ```
+
+    Class keywords: `table` (a `Table`, or a name for a table of its own), `entity`
+    (the name stored on each item, default the class name), `version` (an int field
+    for optimistic locking), `created` / `updated` (datetime fields kept by dynamap),
+    `ttl` (a datetime field stored as epoch seconds for DynamoDB's TTL) and `unique`
+    (fields whose values must be unique across the model).
+    """
+
+    model_config = ConfigDict(validate_by_name=True, validate_by_alias=True)
+
+    __dynamap__: ClassVar[CompiledModel[Any]]
+
+    @classmethod
+    def from_item(cls, item: dict[str, Any]) -> Self:
+        """Decode a DynamoDB item (DynamoDB JSON) into a validated instance."""
+        compiled: CompiledModel[Self] = cls.__dynamap__
+        return compiled.from_item(item)
+
+    def to_item(self) -> dict[str, Any]:
+        """Encode this instance into the DynamoDB item dynamap stores (DynamoDB JSON)."""
+        compiled: CompiledModel[Self] = type(self).__dynamap__
+        return compiled.to_item(self)
+
+    # -- methods on the bound session (`async with Session()`), for web handlers ----------
+
+    @classmethod
+    async def get(cls, *, consistent: bool = False, **key: Any) -> Self | None:
+        """Read one item by its key fields from the bound session; None if missing."""
+        return await current_session().get(cls, consistent=consistent, **key)
+
+    @classmethod
+    async def get_or_raise(cls, *, consistent: bool = False, **key: Any) -> Self:
+        """Like `get`, but a missing item raises `ItemNotFound`."""
+        return await current_session().get_or_raise(cls, consistent=consistent, **key)
+
+    @classmethod
+    def query(cls, *, index: str | CompiledIndex | None = None, **key: Any) -> Query[Self]:
+        """A query on the bound session: `Page.query(id=...)`; see `Session.query`."""
+        return current_session().query(cls, index=index, **key)
+
+    @classmethod
+    def scan(cls, *, index: str | CompiledIndex | None = None) -> Scan[Self]:
+        """A scan on the bound session; see `Session.scan`."""
+        return current_session().scan(cls, index=index)
+
+    async def save(self, *, condition: Condition | None = None) -> Self:
+        """Put this instance on the bound session (version and timestamps maintained)."""
+        return await current_session().put(self, condition=condition)
+
+    async def update(self, *, condition: Condition | None = None, **changes: Any) -> Self:
+        """Update this item on the bound session and refresh it in place; the keywords
+        are those of `Session.update` (set=, remove=, add=, ...)."""
+        await current_session().update(self, condition=condition, **changes)
+        return self
+
+    async def delete(self, *, condition: Condition | None = None) -> None:
+        """Delete this item on the bound session (checking its version, if any)."""
+        await current_session().delete(self, condition=condition)

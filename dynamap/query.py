@@ -1,0 +1,438 @@
+"""Queries and scans: builders that read lazily, page by page.
+
+```python
+q = db.query(Node, page_id=pid).sk_gte(created_at=since).limit(20)
+async for node in q: ...                 # pages fetched lazily, the next one prefetched
+nodes = await q.all()                    # or .first(), .count()
+page = await q.page(cursor=token)        # Page(items, cursor) for web APIs
+```
+
+`limit(n)` caps the items returned in all; `page_size(n)` is DynamoDB's per-request
+`Limit`. Cursors are signed and bound to their query (see `dynamap.cursor`) and are
+rebuilt from the last item actually returned, so a page that stops mid-way through a
+DynamoDB page resumes exactly after it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Mapping
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Generic, Literal, Self, TypeVar
+
+from dynamap.codec import decode_value
+from dynamap.cursor import decode_cursor, encode_cursor, fingerprint
+from dynamap.errors import InvalidKey
+from dynamap.expressions import Condition, Parameters, SortCondition, key_condition, projection
+from dynamap.readtarget import SKIP, ReadTarget, resolve_target
+from dynamap.sortkey import sort_condition
+
+if TYPE_CHECKING:
+    from dynamap.compiler import CompiledIndex
+    from dynamap.declarations import Table
+    from dynamap.session import Session
+
+__all__ = ["Page", "Query", "Scan"]
+
+M = TypeVar("M")
+Unknown = Literal["skip", "raw", "error"]
+
+
+@dataclass(slots=True)
+class Page(Generic[M]):
+    """One page of results and the cursor to the next (None on the last page)."""
+
+    items: list[M]
+    cursor: str | None
+
+
+@dataclass(slots=True)
+class _Progress:
+    """Where an iteration stopped: the last raw item returned, and whether more remain."""
+
+    last: Mapping[str, Any] | None = None
+    more: bool = False
+
+
+@dataclass(slots=True)
+class _Options:
+    limit: int | None = None
+    page_size: int | None = None
+    fields: tuple[str, ...] | None = None
+    filter: Condition | None = None
+    consistent: bool = False
+    unknown: Unknown = "skip"
+    raw: bool = False
+    start: dict[str, Any] | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class _Read(Generic[M]):
+    """What queries and scans share: options, request building, paging, decoding."""
+
+    operation = "Scan"
+
+    def __init__(self, session: Session, target: ReadTarget) -> None:
+        self._session = session
+        self._target = target
+        self._options = _Options()
+
+    # -- options (each returns self, so calls chain) ------------------------------
+
+    def limit(self, count: int) -> Self:
+        """Return at most `count` items in all (and `count` per `page()`)."""
+        if count < 1:
+            raise ValueError("limit must be at least 1")
+        self._options.limit = count
+        return self
+
+    def page_size(self, count: int) -> Self:
+        """Ask DynamoDB for at most `count` items per request (its `Limit`)."""
+        if count < 1:
+            raise ValueError("page_size must be at least 1")
+        self._options.page_size = count
+        return self
+
+    def filter(self, condition: Condition) -> Self:
+        """Keep only items that meet `condition` (applied by DynamoDB after reading)."""
+        current = self._options.filter
+        self._options.filter = condition if current is None else current & condition
+        return self
+
+    def fields(self, *names: str) -> Self:
+        """Read only these fields (a projection); models are built without validation,
+        the fields not read left at their defaults."""
+        self._options.fields = names
+        return self
+
+    def consistent(self, enabled: bool = True) -> Self:
+        """Use strongly consistent reads (not on GSIs)."""
+        self._options.consistent = enabled
+        return self
+
+    def unknown(self, policy: Unknown) -> Self:
+        """What a collection read does with items of no known entity: skip (default),
+        return them raw (a dict), or raise."""
+        self._options.unknown = policy
+        return self
+
+    def raw(self) -> Self:
+        """Return plain dicts (attribute -> Python value) instead of models."""
+        self._options.raw = True
+        return self
+
+    # -- requests -------------------------------------------------------------------
+
+    def to_request(self) -> dict[str, Any]:
+        """The request for the first page, exactly as it would be sent."""
+        request = {"TableName": self._session.table_name(self._target.table)}
+        params = self._target.parameters()
+        self._add_specific(request, params)
+        self._add_common(request, params)
+        params.apply(request)
+        if self._options.start:
+            request["ExclusiveStartKey"] = self._options.start
+        return request
+
+    def _add_specific(self, request: dict[str, Any], params: Parameters) -> None:
+        """Hook for Query's key condition."""
+
+    def _add_common(self, request: dict[str, Any], params: Parameters) -> None:
+        target, options = self._target, self._options
+        if target.index is not None:
+            request["IndexName"] = target.index.name
+        condition = target.entity_filter()
+        if options.filter is not None:
+            condition = options.filter if condition is None else condition & options.filter
+        if condition is not None:
+            request["FilterExpression"] = condition.encode(params)
+        if options.fields is not None:
+            wanted = [*options.fields, *target.required_attributes()]
+            request["ProjectionExpression"] = projection(params, wanted)
+        limit = options.page_size or options.limit
+        if limit:
+            request["Limit"] = limit
+        if options.consistent:
+            request["ConsistentRead"] = True
+        request.update(options.extra)
+
+    # -- reading ----------------------------------------------------------------------
+
+    async def _send(self, request: Mapping[str, Any]) -> dict[str, Any]:
+        return await self._session.send(self.operation, request, table=request["TableName"])
+
+    def _decode(self, raw: Mapping[str, Any]) -> Any:
+        if self._options.raw:
+            return {name: decode_value(value) for name, value in raw.items()}
+        return self._target.decode(raw, partial=self._options.fields is not None,
+                                   unknown=self._options.unknown)
+
+    async def _iterate(
+        self, request: dict[str, Any], limit: int | None, progress: _Progress
+    ) -> AsyncIterator[Any]:
+        """Items from `request` on, fetching each next page while the current one is used."""
+        remaining = limit
+        pending: asyncio.Future[dict[str, Any]] | None = asyncio.ensure_future(
+            self._send(request))
+        try:
+            while pending is not None:
+                answer = await pending
+                pending = None
+                raws = answer.get("Items", [])
+                next_key = answer.get("LastEvaluatedKey")
+                if next_key and (remaining is None or remaining > len(raws)):
+                    pending = asyncio.ensure_future(self._send({**request,
+                                                                "ExclusiveStartKey": next_key}))
+                for position, raw in enumerate(raws):
+                    item = self._decode(raw)
+                    if item is SKIP:
+                        continue
+                    progress.last = raw
+                    yield item
+                    if remaining is not None:
+                        remaining -= 1
+                        if remaining == 0:
+                            progress.more = bool(next_key) or position < len(raws) - 1
+                            return
+                if next_key and pending is None:
+                    pending = asyncio.ensure_future(self._send({**request,
+                                                                "ExclusiveStartKey": next_key}))
+        finally:
+            await _cancel(pending)
+
+    def __aiter__(self) -> AsyncIterator[M]:
+        return self._iterate(self.to_request(), self._options.limit, _Progress())
+
+    async def all(self) -> list[M]:
+        """Every item (up to `limit`), as a list."""
+        return [item async for item in self]
+
+    async def first(self) -> M | None:
+        """The first item, or None."""
+        request = self.to_request()
+        async with contextlib.aclosing(self._iterate(request, 1, _Progress())) as items:
+            async for item in items:
+                result: M = item
+                return result
+        return None
+
+    async def count(self) -> int:
+        """How many items match (filter included), counted by DynamoDB without reading
+        them out (`Select=COUNT`)."""
+        request = self.to_request()
+        request.pop("ProjectionExpression", None)
+        request.pop("Limit", None)
+        request["Select"] = "COUNT"
+        total = 0
+        while True:
+            answer = await self._send(request)
+            total += int(answer.get("Count", 0))
+            next_key = answer.get("LastEvaluatedKey")
+            if not next_key:
+                return total
+            request["ExclusiveStartKey"] = next_key
+
+    async def page(self, cursor: str | None = None) -> Page[M]:
+        """One page of `limit` items, and a cursor for the next page.
+
+        Raises:
+            ValueError: no `limit` was set.
+            InvalidCursor: the cursor was tampered with or is from another query.
+        """
+        size = self._options.limit
+        if size is None:
+            raise ValueError("page() needs a page length: call .limit(n) first")
+        request = self.to_request()
+        query_id = fingerprint(request)
+        if cursor is not None:
+            request["ExclusiveStartKey"] = decode_cursor(self._session.cursor_secret, query_id,
+                                                         cursor)
+        progress = _Progress()
+        async with contextlib.aclosing(self._iterate(request, size, progress)) as items:
+            collected: list[M] = [item async for item in items]
+        next_cursor = None
+        if progress.more and progress.last is not None:
+            last_key = self._target.cursor_key(progress.last)
+            next_cursor = encode_cursor(self._session.cursor_secret, query_id, last_key)
+        return Page(collected, next_cursor)
+
+
+async def _cancel(pending: asyncio.Future[Any] | None) -> None:
+    if pending is None or pending.done():
+        if pending is not None and not pending.cancelled():
+            pending.exception()  # retrieved, so an unused prefetch failure is not reported
+        return
+    pending.cancel()
+    with contextlib.suppress(asyncio.CancelledError, Exception):
+        await pending
+
+
+class Query(_Read[M]):
+    """A query over one partition of a table or index. Build it with `db.query(...)`.
+
+    Sort-key conditions take the sort key template's fields (a leading subset of
+    them for a prefix): `sk_eq`, `sk_lt`, `sk_lte`, `sk_gt`, `sk_gte`, `sk_between`,
+    `sk_begins_with`. For a collection query on a Table, pass the raw key text instead.
+    """
+
+    operation = "Query"
+
+    def __init__(
+        self,
+        session: Session,
+        target: type[M] | Table,
+        *,
+        index: str | CompiledIndex | None,
+        key: Mapping[str, Any],
+    ) -> None:
+        super().__init__(session, resolve_target(target, index))
+        self._partition, rest = self._target.partition_value(key)
+        self._sort: SortCondition | None = self._target.default_sort(rest)
+        self._forward = True
+
+    def reverse(self, enabled: bool = True) -> Self:
+        """Return items in descending sort-key order."""
+        self._forward = not enabled
+        return self
+
+    def _sk(self, op: str, raw: object, values: Mapping[str, Any],
+            high: Mapping[str, Any] | None = None) -> Self:
+        attribute = self._target.sort_attribute()
+        if attribute is None:
+            raise InvalidKey("this table or index has no sort key")
+        if raw is not None:
+            self._sort = _raw_sort(op, attribute.attribute, raw, high)
+        else:
+            codec = self._target.codec()
+            self._sort = sort_condition(attribute, codec, op, values, high)
+        return self
+
+    def sk_eq(self, raw: object = None, /, **fields: Any) -> Self:
+        """Sort key equal to (all fields) or starting with (leading fields) the values."""
+        return self._sk("eq", raw, fields)
+
+    def sk_begins_with(self, raw: object = None, /, **fields: Any) -> Self:
+        """Sort key starting with the template filled with these leading fields."""
+        return self._sk("begins_with", raw, fields)
+
+    def sk_lt(self, raw: object = None, /, **fields: Any) -> Self:
+        """Sort key below the values."""
+        return self._sk("lt", raw, fields)
+
+    def sk_lte(self, raw: object = None, /, **fields: Any) -> Self:
+        """Sort key at or below the values."""
+        return self._sk("lte", raw, fields)
+
+    def sk_gt(self, raw: object = None, /, **fields: Any) -> Self:
+        """Sort key above the values."""
+        return self._sk("gt", raw, fields)
+
+    def sk_gte(self, raw: object = None, /, **fields: Any) -> Self:
+        """Sort key at or above the values."""
+        return self._sk("gte", raw, fields)
+
+    def sk_between(self, low: Mapping[str, Any] | object, high: Mapping[str, Any] | object) -> Self:
+        """Sort key between two sets of values (or two raw keys), both included."""
+        if isinstance(low, Mapping) and isinstance(high, Mapping):
+            return self._sk("between", None, low, high)
+        return self._sk("between", low, {}, {"raw": high})
+
+    def _add_specific(self, request: dict[str, Any], params: Parameters) -> None:
+        pk = self._target.partition_attribute()
+        request["KeyConditionExpression"] = key_condition(
+            pk.attribute, self._partition, self._sort).encode(params)
+        if not self._forward:
+            request["ScanIndexForward"] = False
+
+
+def _raw_sort(op: str, attribute: str, raw: object,
+              high: Mapping[str, Any] | None) -> SortCondition:
+    if op == "between":
+        assert high is not None
+        return SortCondition.between(attribute, raw, high["raw"])
+    factory = getattr(SortCondition, op)
+    condition: SortCondition = factory(attribute, raw)
+    return condition
+
+
+class Scan(_Read[M]):
+    """A scan over a whole table or index. Build it with `db.scan(...)`.
+
+    `segments(n)` reads with n parallel workers (DynamoDB's parallel scan); every item
+    is returned exactly once, in no particular order.
+    """
+
+    operation = "Scan"
+
+    def __init__(
+        self, session: Session, target: type[M] | Table, *, index: str | CompiledIndex | None
+    ) -> None:
+        super().__init__(session, resolve_target(target, index))
+        self._segments = 1
+
+    def segments(self, count: int) -> Self:
+        """Scan with `count` parallel segments."""
+        if not 1 <= count <= 1_000_000:
+            raise ValueError("segments must be between 1 and 1,000,000")
+        self._segments = count
+        return self
+
+    def __aiter__(self) -> AsyncIterator[M]:
+        if self._segments == 1:
+            return super().__aiter__()
+        return self._parallel()
+
+    async def page(self, cursor: str | None = None) -> Page[M]:
+        """One page of a (non-parallel) scan; see `Query.page`."""
+        if self._segments != 1:
+            raise ValueError("page() cannot resume a parallel scan: use segments(1)")
+        return await super().page(cursor)
+
+    async def _parallel(self) -> AsyncIterator[M]:
+        queue: asyncio.Queue[list[Any] | BaseException | None] = asyncio.Queue(
+            maxsize=2 * self._segments)
+        base = self.to_request()
+        workers = [asyncio.ensure_future(self._segment(base, number, queue))
+                   for number in range(self._segments)]
+        remaining = self._options.limit
+        running = len(workers)
+        try:
+            while running:
+                batch = await queue.get()
+                if batch is None:
+                    running -= 1
+                    continue
+                if isinstance(batch, BaseException):
+                    raise batch
+                for item in batch:
+                    yield item
+                    if remaining is not None:
+                        remaining -= 1
+                        if remaining == 0:
+                            return
+        finally:
+            for worker in workers:
+                await _cancel(worker)
+
+    async def _segment(
+        self,
+        base: dict[str, Any],
+        number: int,
+        queue: asyncio.Queue[list[Any] | BaseException | None],
+    ) -> None:
+        request = {**base, "Segment": number, "TotalSegments": self._segments}
+        try:
+            while True:
+                answer = await self._send(request)
+                items = [self._decode(raw) for raw in answer.get("Items", [])]
+                await queue.put([item for item in items if item is not SKIP])
+                next_key = answer.get("LastEvaluatedKey")
+                if not next_key:
+                    break
+                request = {**request, "ExclusiveStartKey": next_key}
+        except Exception as error:
+            await queue.put(error)
+            return
+        await queue.put(None)
+

@@ -1,0 +1,354 @@
+"""Table definitions: all models of a table merged into one frozen `TableSchema`.
+
+The models are the schema. From a `TableSchema` come the CreateTable request (the
+JSON `aws dynamodb create-table --cli-input-json` accepts), a CloudFormation
+`AWS::DynamoDB::Table` resource and a Terraform `aws_dynamodb_table` block.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from dynamap.compiler import CompiledIndex, CompiledModel, KeyAttribute, key_shape
+from dynamap.declarations import BillingMode, Table
+from dynamap.errors import DefinitionError
+
+__all__ = ["AttributeDefinition", "IndexSchema", "TableSchema", "table_schema"]
+
+
+@dataclass(frozen=True, slots=True)
+class AttributeDefinition:
+    """A key attribute and its DynamoDB scalar type ("S", "N" or "B")."""
+
+    name: str
+    type: str
+
+    def to_json(self) -> dict[str, str]:
+        """The AttributeDefinitions entry."""
+        return {"AttributeName": self.name, "AttributeType": self.type}
+
+
+@dataclass(frozen=True, slots=True)
+class IndexSchema:
+    """A secondary index of a table."""
+
+    name: str
+    kind: str
+    pk: AttributeDefinition
+    sk: AttributeDefinition | None
+    projection: str
+    include: tuple[str, ...] = ()
+
+    def key_schema(self) -> list[dict[str, str]]:
+        """The index's KeySchema."""
+        return _key_schema(self.pk, self.sk)
+
+    def projection_json(self) -> dict[str, Any]:
+        """The index's Projection."""
+        projection: dict[str, Any] = {"ProjectionType": self.projection}
+        if self.include:
+            projection["NonKeyAttributes"] = list(self.include)
+        return projection
+
+
+@dataclass(frozen=True, slots=True)
+class TableSchema:
+    """One DynamoDB table, merged from every model that lives in it.
+
+    Attributes:
+        name: the table name without prefix.
+        pk: the partition key attribute.
+        sk: the sort key attribute, if the table has one.
+        indexes: GSIs and LSIs, in declaration order.
+        ttl_attribute: the attribute DynamoDB's TTL reads, if a model declares one.
+    """
+
+    name: str
+    pk: AttributeDefinition
+    sk: AttributeDefinition | None
+    indexes: tuple[IndexSchema, ...]
+    billing_mode: BillingMode
+    read_capacity: int | None
+    write_capacity: int | None
+    ttl_attribute: str | None
+
+    @property
+    def gsis(self) -> tuple[IndexSchema, ...]:
+        """The global secondary indexes."""
+        return tuple(index for index in self.indexes if index.kind == "GSI")
+
+    @property
+    def lsis(self) -> tuple[IndexSchema, ...]:
+        """The local secondary indexes."""
+        return tuple(index for index in self.indexes if index.kind == "LSI")
+
+    def physical_name(self, prefix: str = "") -> str:
+        """The table name in DynamoDB: `prefix` followed by the name, as given."""
+        return f"{prefix}{self.name}"
+
+    def attribute_definitions(self) -> list[AttributeDefinition]:
+        """Every key attribute of the table and its indexes, once each, in order."""
+        seen: dict[str, AttributeDefinition] = {}
+        candidates = [self.pk, self.sk]
+        for index in self.indexes:
+            candidates += [index.pk, index.sk]
+        for attribute in candidates:
+            if attribute is not None:
+                seen.setdefault(attribute.name, attribute)
+        return list(seen.values())
+
+    def create_table_request(self, prefix: str = "") -> dict[str, Any]:
+        """The CreateTable request, as `aws dynamodb create-table --cli-input-json` takes it."""
+        request: dict[str, Any] = {
+            "TableName": self.physical_name(prefix),
+            "AttributeDefinitions": [a.to_json() for a in self.attribute_definitions()],
+            "KeySchema": _key_schema(self.pk, self.sk),
+            "BillingMode": self.billing_mode,
+        }
+        if self.gsis:
+            request["GlobalSecondaryIndexes"] = [self.index_json(i) for i in self.gsis]
+        if self.lsis:
+            request["LocalSecondaryIndexes"] = [self.index_json(i) for i in self.lsis]
+        if self.billing_mode == "PROVISIONED":
+            request["ProvisionedThroughput"] = self.throughput()
+        return request
+
+    def index_json(self, index: IndexSchema) -> dict[str, Any]:
+        """One GlobalSecondaryIndexes / LocalSecondaryIndexes entry."""
+        entry: dict[str, Any] = {
+            "IndexName": index.name,
+            "KeySchema": index.key_schema(),
+            "Projection": index.projection_json(),
+        }
+        if index.kind == "GSI" and self.billing_mode == "PROVISIONED":
+            entry["ProvisionedThroughput"] = self.throughput()
+        return entry
+
+    def throughput(self) -> dict[str, int]:
+        """ProvisionedThroughput for a provisioned table."""
+        return {
+            "ReadCapacityUnits": self.read_capacity or 1,
+            "WriteCapacityUnits": self.write_capacity or 1,
+        }
+
+    def cloudformation(self, prefix: str = "") -> dict[str, Any]:
+        """The table as a CloudFormation `AWS::DynamoDB::Table` resource."""
+        properties = self.create_table_request(prefix)
+        if self.ttl_attribute:
+            properties["TimeToLiveSpecification"] = {
+                "AttributeName": self.ttl_attribute,
+                "Enabled": True,
+            }
+        return {"Type": "AWS::DynamoDB::Table", "Properties": properties}
+
+    def terraform(self, prefix: str = "") -> str:
+        """The table as a Terraform `aws_dynamodb_table` resource block."""
+        return _TerraformWriter(self, prefix).render()
+
+
+def _key_schema(pk: AttributeDefinition, sk: AttributeDefinition | None) -> list[dict[str, str]]:
+    schema = [{"AttributeName": pk.name, "KeyType": "HASH"}]
+    if sk is not None:
+        schema.append({"AttributeName": sk.name, "KeyType": "RANGE"})
+    return schema
+
+
+class _TerraformWriter:
+    """Renders a TableSchema as HCL, one line at a time."""
+
+    def __init__(self, schema: TableSchema, prefix: str) -> None:
+        self.schema = schema
+        self.prefix = prefix
+        self.lines: list[str] = []
+
+    def render(self) -> str:
+        schema = self.schema
+        resource = re.sub(r"[^A-Za-z0-9_]", "_", schema.name).lower()
+        self.lines.append(f'resource "aws_dynamodb_table" "{resource}" {{')
+        self.assign("name", schema.physical_name(self.prefix))
+        self.assign("billing_mode", schema.billing_mode)
+        if schema.billing_mode == "PROVISIONED":
+            self.assign("read_capacity", schema.read_capacity or 1)
+            self.assign("write_capacity", schema.write_capacity or 1)
+        self.assign("hash_key", schema.pk.name)
+        if schema.sk is not None:
+            self.assign("range_key", schema.sk.name)
+        for attribute in schema.attribute_definitions():
+            self.block("attribute", [("name", attribute.name), ("type", attribute.type)])
+        for index in schema.indexes:
+            self.index(index)
+        if schema.ttl_attribute:
+            self.block("ttl", [("attribute_name", schema.ttl_attribute), ("enabled", True)])
+        self.lines.append("}")
+        return "\n".join(self.lines) + "\n"
+
+    def index(self, index: IndexSchema) -> None:
+        pairs: list[tuple[str, object]] = [("name", index.name)]
+        if index.kind == "GSI":
+            pairs.append(("hash_key", index.pk.name))
+        if index.sk is not None:
+            pairs.append(("range_key", index.sk.name))
+        pairs.append(("projection_type", index.projection))
+        if index.include:
+            pairs.append(("non_key_attributes", list(index.include)))
+        if index.kind == "GSI" and self.schema.billing_mode == "PROVISIONED":
+            pairs += [("read_capacity", self.schema.read_capacity or 1),
+                      ("write_capacity", self.schema.write_capacity or 1)]
+        kind = "global_secondary_index" if index.kind == "GSI" else "local_secondary_index"
+        self.block(kind, pairs)
+
+    def assign(self, name: str, value: object, indent: str = "  ") -> None:
+        self.lines.append(f"{indent}{name} = {_hcl(value)}")
+
+    def block(self, kind: str, pairs: Iterable[tuple[str, object]]) -> None:
+        self.lines.append("")
+        self.lines.append(f"  {kind} {{")
+        for name, value in pairs:
+            self.assign(name, value, indent="    ")
+        self.lines.append("  }")
+
+
+def _hcl(value: object) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int):
+        return str(value)
+    return json.dumps(value)
+
+
+def table_schema(table: Table, models: Sequence[CompiledModel[Any]]) -> TableSchema:
+    """Merge every model of a table into one TableSchema.
+
+    Raises:
+        DefinitionError: the models disagree about the table (key attributes, an
+            index's definition, an attribute's type, the TTL attribute) or two models
+            have keys of the same shape, so their items could overwrite each other.
+    """
+    if not models:
+        raise DefinitionError(f"table {table.name!r} has no models", code="empty_table")
+    merger = _Merger(table)
+    for compiled in models:
+        merger.add(compiled)
+    return merger.result()
+
+
+class _Merger:
+    """Accumulates models of one table, failing on the first disagreement."""
+
+    def __init__(self, table: Table) -> None:
+        self.table = table
+        self.first: CompiledModel[Any] | None = None
+        self.types: dict[str, tuple[str, str]] = {}
+        self.indexes: dict[str, tuple[IndexSchema, str]] = {}
+        self.shapes: dict[tuple[str, ...], str] = {}
+        self.ttl: tuple[str, str] | None = None
+
+    def fail(self, compiled: CompiledModel[Any], message: str, code: str) -> DefinitionError:
+        return DefinitionError(
+            f"{compiled.model.__name__} (table {self.table.name!r}): {message}", code=code
+        )
+
+    def add(self, compiled: CompiledModel[Any]) -> None:
+        if self.first is None:
+            self.first = compiled
+        self.check_primary_key(compiled)
+        self.check_shape(compiled)
+        for index in compiled.indexes.values():
+            self.add_index(compiled, index)
+        self.add_ttl(compiled)
+
+    def definition(self, compiled: CompiledModel[Any], attribute: KeyAttribute) -> AttributeDefinition:
+        name = compiled.model.__name__
+        known = self.types.setdefault(attribute.attribute, (attribute.type, name))
+        if known[0] != attribute.type:
+            raise self.fail(
+                compiled,
+                f"attribute {attribute.attribute!r} is a key of type {attribute.type} here but "
+                f"{known[0]} in {known[1]}; a key attribute has one type per table",
+                "attribute_type_conflict",
+            )
+        return AttributeDefinition(attribute.attribute, attribute.type)
+
+    def check_primary_key(self, compiled: CompiledModel[Any]) -> None:
+        assert self.first is not None
+        first = self.first
+        for role, mine, theirs in (("partition", compiled.pk, first.pk),
+                                   ("sort", compiled.sk, first.sk)):
+            if (mine is None) != (theirs is None) or (
+                mine and theirs and mine.attribute != theirs.attribute
+            ):
+                raise self.fail(
+                    compiled,
+                    f"its {role} key attribute {_name(mine)} differs from "
+                    f"{first.model.__name__}'s {_name(theirs)}; models sharing a table "
+                    "must share its key attributes",
+                    "table_key_mismatch",
+                )
+            if mine is not None:
+                self.definition(compiled, mine)
+
+    def check_shape(self, compiled: CompiledModel[Any]) -> None:
+        shape = key_shape(compiled)
+        other = self.shapes.setdefault(shape, compiled.model.__name__)
+        if other != compiled.model.__name__:
+            raise self.fail(
+                compiled,
+                f"its key has the same shape {shape} as {other}'s, so their items could "
+                "overwrite each other; give one of them a different constant prefix",
+                "key_collision",
+            )
+
+    def add_index(self, compiled: CompiledModel[Any], index: CompiledIndex) -> None:
+        pk = self.definition(compiled, index.pk)
+        sk = self.definition(compiled, index.sk) if index.sk else None
+        schema = IndexSchema(index.name, index.kind, pk, sk, index.projection, index.include)
+        known = self.indexes.setdefault(index.name, (schema, compiled.model.__name__))
+        if known[0] != schema:
+            raise self.fail(
+                compiled,
+                f"index {index.name!r} is defined differently from {known[1]}'s "
+                f"({_describe(schema)} vs {_describe(known[0])})",
+                "index_conflict",
+            )
+
+    def add_ttl(self, compiled: CompiledModel[Any]) -> None:
+        field = compiled.options.ttl
+        if field is None:
+            return
+        attribute = compiled.codec.attribute_names[field]
+        known = self.ttl = self.ttl or (attribute, compiled.model.__name__)
+        if known[0] != attribute:
+            raise self.fail(
+                compiled,
+                f"its TTL attribute {attribute!r} differs from {known[1]}'s {known[0]!r}; "
+                "a table has one TTL attribute",
+                "ttl_conflict",
+            )
+
+    def result(self) -> TableSchema:
+        assert self.first is not None
+        first = self.first
+        table = self.table
+        return TableSchema(
+            name=table.name,
+            pk=AttributeDefinition(first.pk.attribute, first.pk.type),
+            sk=AttributeDefinition(first.sk.attribute, first.sk.type) if first.sk else None,
+            indexes=tuple(schema for schema, _ in self.indexes.values()),
+            billing_mode=table.billing_mode,
+            read_capacity=table.read_capacity,
+            write_capacity=table.write_capacity,
+            ttl_attribute=self.ttl[0] if self.ttl else None,
+        )
+
+
+def _name(attribute: KeyAttribute | None) -> str:
+    return "(none)" if attribute is None else repr(attribute.attribute)
+
+
+def _describe(index: IndexSchema) -> str:
+    sk = f", sk {index.sk.name}:{index.sk.type}" if index.sk else ""
+    return f"{index.kind} pk {index.pk.name}:{index.pk.type}{sk}, {index.projection}"

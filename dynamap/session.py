@@ -1,0 +1,495 @@
+"""`Session`: the async entry point that reads and writes models in DynamoDB.
+
+```python
+async with Session() as db:
+    page = await db.put(Page(title="Home"))
+    same = await db.get(Page, id=page.id)
+    async for node in db.query(Node, page_id=page.id):
+        ...
+```
+
+A session has an explicit life: new, open, closed. Entering `async with Session()`
+opens it and binds it to the current context, so that model methods
+(`await Page.get(...)`, `await page.save()`) find it. Each call builds its request
+with the pure builders of `dynamap.operations`, sends it through the transport, and
+decodes the answer with the model's compiled codec.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import os
+import secrets
+from collections.abc import Iterable, Mapping
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, overload
+
+from pydantic import BaseModel
+
+from dynamap import tables as _tables
+from dynamap._transport import ConnectionConfig, Hook, Stats, Transport
+from dynamap.compiler import CompiledIndex, CompiledModel
+from dynamap.declarations import Table
+from dynamap.errors import ConditionCheckFailed, ItemNotFound, SessionError
+from dynamap.expressions import Condition
+from dynamap.operations import (
+    PreparedWrite,
+    UpdateSpec,
+    delete_request,
+    get_request,
+    put_request,
+    update_request,
+)
+from dynamap.query import Query, Scan
+from dynamap.retry import RetryPolicy
+
+if TYPE_CHECKING:
+    from dynamap.batch import BatchWriter
+    from dynamap.coalesce import GetCoalescer
+    from dynamap.transaction import Transaction
+
+__all__ = ["Session", "current_session"]
+
+M = TypeVar("M", bound=BaseModel)
+State = Literal["new", "open", "closed"]
+
+_current: contextvars.ContextVar[Session | None] = contextvars.ContextVar(
+    "dynamap_session", default=None
+)
+
+
+def current_session() -> Session:
+    """The session bound by the innermost `async with Session()`.
+
+    Raises:
+        SessionError: no session is bound in this context.
+    """
+    session = _current.get()
+    if session is None:
+        raise SessionError(
+            "no dynamap session is bound here: wrap the code in `async with Session() as db:` "
+            "(in a web app, open one per request or at startup with `db.bind()`)"
+        )
+    return session
+
+
+def compiled_of(model: type[M]) -> CompiledModel[M]:
+    """The compiled form of a dynamap model class.
+
+    Raises:
+        TypeError: `model` is not a dynamap model with a table.
+    """
+    compiled: CompiledModel[M] | None = getattr(model, "__dynamap__", None)
+    if compiled is None:
+        raise TypeError(f"{model!r} is not a dynamap model with a table")
+    return compiled
+
+
+class Session:
+    """A connection to DynamoDB and the operations on models.
+
+    Args:
+        endpoint_url: the endpoint; default `AWS_ENDPOINT_URL_DYNAMODB`, then
+            `DYNAMODB_ENDPOINT`, then AWS's endpoint for the region.
+        region: the region; default `AWS_REGION` / `AWS_DEFAULT_REGION` / the profile.
+        profile: an AWS profile for the credential chain.
+        aws_access_key_id: explicit credentials instead of the chain.
+        aws_secret_access_key: explicit credentials instead of the chain.
+        aws_session_token: explicit credentials instead of the chain.
+        table_prefix: prepended to every table name (default `DYNAMAP_TABLE_PREFIX`).
+        retry: the retry policy for throttling, 5xx and connection errors.
+        cursor_secret: the key that signs pagination cursors (default
+            `DYNAMAP_CURSOR_SECRET`, else random per session: cursors then only work
+            within this session).
+        coalesce_gets: send concurrent `get` calls of one event-loop tick as one
+            BatchGetItem.
+        max_connections: the size of the HTTP connection pool.
+        timeout: seconds before one HTTP request times out.
+    """
+
+    def __init__(
+        self,
+        *,
+        endpoint_url: str | None = None,
+        region: str | None = None,
+        profile: str | None = None,
+        aws_access_key_id: str | None = None,
+        aws_secret_access_key: str | None = None,
+        aws_session_token: str | None = None,
+        table_prefix: str | None = None,
+        retry: RetryPolicy | None = None,
+        cursor_secret: bytes | str | None = None,
+        coalesce_gets: bool = True,
+        max_connections: int = 64,
+        timeout: float = 30.0,
+    ) -> None:
+        config = ConnectionConfig(endpoint_url, region, profile, aws_access_key_id,
+                                  aws_secret_access_key, aws_session_token)
+        self.retry = retry or RetryPolicy()
+        self.transport = Transport(config, self.retry, max_connections=max_connections,
+                                   timeout=timeout)
+        prefix = table_prefix if table_prefix is not None else os.environ.get(
+            "DYNAMAP_TABLE_PREFIX", "")
+        self.table_prefix = prefix
+        secret = cursor_secret or os.environ.get("DYNAMAP_CURSOR_SECRET") or secrets.token_bytes(32)
+        self.cursor_secret = secret.encode() if isinstance(secret, str) else secret
+        self.coalesce_gets = coalesce_gets
+        self.state: State = "new"
+        self._tokens: list[contextvars.Token[Session | None]] = []
+        self._coalescer: GetCoalescer | None = None
+
+    # -- life -------------------------------------------------------------------
+
+    async def open(self) -> Self:
+        """Resolve configuration and open the connection pool.
+
+        Raises:
+            SessionError: the session was opened before (sessions are not reusable).
+        """
+        if self.state != "new":
+            raise SessionError(f"this session is {self.state}; create a new Session")
+        await self.transport.open()
+        self.state = "open"
+        return self
+
+    async def close(self) -> None:
+        """Close the connection pool. Safe to call twice."""
+        if self._coalescer is not None:
+            await self._coalescer.flush()
+        self.state = "closed"
+        await self.transport.close()
+
+    async def __aenter__(self) -> Self:
+        await self.open()
+        self.bind()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._tokens:
+            _current.reset(self._tokens.pop())
+        await self.close()
+
+    def bind(self) -> None:
+        """Make this session the one model methods use in the current context."""
+        self._tokens.append(_current.set(self))
+
+    def _require_open(self) -> None:
+        if self.state != "open":
+            hint = "use `async with Session() as db:`" if self.state == "new" else (
+                "it was closed; create a new Session")
+            raise SessionError(f"the session is {self.state}: {hint}")
+
+    # -- plumbing ---------------------------------------------------------------
+
+    @property
+    def stats(self) -> Stats:
+        """Per-operation request, error and retry counts and consumed capacity."""
+        return self.transport.stats
+
+    def on_request(self, hook: Hook) -> Hook:
+        """Register a hook called before each request (usable as a decorator)."""
+        self.transport.on_request.append(hook)
+        return hook
+
+    def on_response(self, hook: Hook) -> Hook:
+        """Register a hook called after each request, failed ones included."""
+        self.transport.on_response.append(hook)
+        return hook
+
+    def table_name(self, target: Table | type[BaseModel]) -> str:
+        """The physical name of a table (or a model's table), prefix included."""
+        table = target if isinstance(target, Table) else compiled_of(target).table
+        return f"{self.table_prefix}{table.name}"
+
+    async def send(
+        self, operation: str, request: Mapping[str, Any], *, table: str | None = None
+    ) -> dict[str, Any]:
+        """Send one raw DynamoDB request (DynamoDB JSON in and out), with retries."""
+        self._require_open()
+        return await self.transport.send(operation, request, table=table)
+
+    async def ping(self) -> bool:
+        """Whether DynamoDB answers (a ListTables call); never raises."""
+        try:
+            await self.send("ListTables", {"Limit": 1})
+        except Exception:
+            return False
+        return True
+
+    # -- items ------------------------------------------------------------------
+
+    async def get(
+        self,
+        model: type[M],
+        /,
+        *,
+        consistent: bool = False,
+        fields: Iterable[str] | None = None,
+        **key: Any,
+    ) -> M | None:
+        """Read one item by its key fields; None when there is none.
+
+        Args:
+            model: the model class.
+            consistent: a strongly consistent read.
+            fields: read only these fields (a projection); the rest get defaults.
+            **key: the fields the model's key templates name, e.g. `id=...`.
+        """
+        compiled = compiled_of(model)
+        item_key = compiled.key_from(key)
+        table = self.table_name(model)
+        if fields is None and self.coalesce_gets:
+            item = await self._coalesced().get(table, item_key, consistent)
+        else:
+            request = get_request(compiled, table, item_key, consistent=consistent,
+                                  fields=fields)
+            item = (await self.send("GetItem", request, table=table)).get("Item")
+        return None if item is None else compiled.from_item(item)
+
+    async def get_or_raise(
+        self, model: type[M], /, *, consistent: bool = False, **key: Any
+    ) -> M:
+        """Like `get`, but a missing item raises `ItemNotFound`."""
+        found = await self.get(model, consistent=consistent, **key)
+        if found is None:
+            raise ItemNotFound(f"no {model.__name__} with {key}", operation="GetItem",
+                               table=self.table_name(model), code="ItemNotFound")
+        return found
+
+    def _coalesced(self) -> GetCoalescer:
+        if self._coalescer is None:
+            from dynamap.coalesce import GetCoalescer
+
+            self._coalescer = GetCoalescer(self)
+        return self._coalescer
+
+    async def put(self, instance: M, /, *, condition: Condition | None = None) -> M:
+        """Write a whole item, replacing any item with the same key.
+
+        Version and timestamp fields are maintained: the instance is updated in place
+        once the write succeeds, and returned.
+
+        Args:
+            instance: the model instance to store.
+            condition: a condition the stored item must meet, e.g. `F("PK").not_exists()`.
+
+        Raises:
+            ConditionCheckFailed: the condition (or the version check) failed; its
+                `item` is the stored item, decoded.
+        """
+        await self._put(instance, condition, False)
+        return instance
+
+    async def put_returning_old(
+        self, instance: M, /, *, condition: Condition | None = None
+    ) -> M | None:
+        """Like `put`, returning the item that was replaced (None if there was none)."""
+        return await self._put(instance, condition, True)
+
+    async def _put(self, instance: M, condition: Condition | None, return_old: bool) -> M | None:
+        compiled = compiled_of(type(instance))
+        table = self.table_name(type(instance))
+        prepared = put_request(compiled, instance, table, condition=condition,
+                               return_old=return_old)
+        answer = await self._write("PutItem", prepared, compiled, table)
+        _apply_changes(instance, prepared.changes)
+        old = answer.get("Attributes")
+        return None if old is None else compiled.from_item(old)
+
+    async def _write(
+        self, operation: str, prepared: PreparedWrite[Any], compiled: CompiledModel[Any],
+        table: str,
+    ) -> dict[str, Any]:
+        try:
+            return await self.send(operation, prepared.request, table=table)
+        except ConditionCheckFailed as error:
+            raise _decoded_condition_error(error, compiled) from None
+
+    async def update(
+        self,
+        target: M,
+        /,
+        *,
+        set: Mapping[str, Any] | None = None,
+        remove: Iterable[str] = (),
+        add: Mapping[str, Any] | None = None,
+        delete: Mapping[str, Any] | None = None,
+        append: Mapping[str, Any] | None = None,
+        prepend: Mapping[str, Any] | None = None,
+        set_if_not_exists: Mapping[str, Any] | None = None,
+        condition: Condition | None = None,
+    ) -> M:
+        """Change parts of a stored item and return it as it is now.
+
+        Paths are field names, or paths into them (`"meta.tags[0]"`). A field set to
+        None is removed. Index keys built from changed fields are kept in step; a
+        change to a primary key field is refused. The item must exist. With a version
+        field, the instance's version must match the stored one. The instance is
+        refreshed in place with the stored item.
+
+        Raises:
+            InvalidValue: the update changes the primary key, or cannot be encoded.
+            ConditionCheckFailed: the item is missing, or a condition failed.
+        """
+        spec = UpdateSpec(set or {}, remove, add or {}, delete or {}, append or {},
+                          prepend or {}, set_if_not_exists or {})
+        return await self._update(target, spec, condition)
+
+    async def _update(self, target: M, spec: UpdateSpec, condition: Condition | None) -> M:
+        model = type(target)
+        compiled = compiled_of(model)
+        table = self.table_name(model)
+        known = dict(vars(target))
+        version = compiled.options.version
+        expected = known.get(version) if version else None
+        prepared = update_request(compiled, known, table, spec, condition=condition,
+                                  expected_version=expected)
+        answer = await self._write("UpdateItem", prepared, compiled, table)
+        fresh = compiled.from_item(answer["Attributes"])
+        _apply_changes(target, dict(vars(fresh)))
+        return fresh
+
+    async def update_key(
+        self, model: type[M], /, *, key: Mapping[str, Any], condition: Condition | None = None,
+        **changes: Any,
+    ) -> M:
+        """Update an item known only by its key: `update_key(Page, key={"id": i}, set=...)`.
+
+        Takes the same change keywords as `update`; index keys that need fields not
+        given are refused.
+        """
+        spec = UpdateSpec(**changes)
+        compiled = compiled_of(model)
+        table = self.table_name(model)
+        prepared = update_request(compiled, key, table, spec, condition=condition)
+        answer = await self._write("UpdateItem", prepared, compiled, table)
+        return compiled.from_item(answer["Attributes"])
+
+    @overload
+    async def delete(self, target: M, /, *, condition: Condition | None = ...) -> M | None: ...
+
+    @overload
+    async def delete(
+        self, target: type[M], /, *, condition: Condition | None = ..., **key: Any
+    ) -> M | None: ...
+
+    async def delete(
+        self, target: M | type[M], /, *, condition: Condition | None = None, **key: Any
+    ) -> M | None:
+        """Delete an item (an instance, or a model and its key fields).
+
+        Returns the deleted item, or None if there was none. With a version field,
+        deleting an instance requires the stored version to match.
+
+        Raises:
+            ConditionCheckFailed: the condition or the version check failed.
+        """
+        if isinstance(target, type):
+            compiled = compiled_of(target)
+            item_key, expected = compiled.key_from(key), None
+        else:
+            compiled = compiled_of(type(target))
+            item_key = compiled.key_of(target)
+            version = compiled.options.version
+            expected = getattr(target, version) if version else None
+        table = self.table_name(compiled.model)
+        request = delete_request(compiled, item_key, table, condition=condition,
+                                 expected_version=expected, return_old=True)
+        answer = await self._write("DeleteItem", PreparedWrite(request), compiled, table)
+        old = answer.get("Attributes")
+        return None if old is None else compiled.from_item(old)
+
+    # -- reads of many ------------------------------------------------------------
+
+    def query(
+        self,
+        target: type[M] | Table,
+        /,
+        *,
+        index: str | CompiledIndex | None = None,
+        **key: Any,
+    ) -> Query[M]:
+        """A query over one partition of a model's table or index (see `Query`).
+
+        Args:
+            target: a model (items of that model), or a Table (a collection: every
+                item of the partition, each decoded to its own model).
+            index: the index to query, by name or as declared on the model.
+            **key: the partition key's fields (for a Table: `pk=` the raw value).
+        """
+        self._require_open()
+        return Query(self, target, index=index, key=key)
+
+    def scan(
+        self, target: type[M] | Table, /, *, index: str | CompiledIndex | None = None
+    ) -> Scan[M]:
+        """A scan over a model's table or index (see `Scan`)."""
+        self._require_open()
+        return Scan(self, target, index=index)
+
+    # -- batches and transactions ------------------------------------------------
+
+    def batch(self, **options: Any) -> BatchWriter:
+        """A batch writer: `async with db.batch() as b: b.put(x); b.delete(y)`."""
+        from dynamap.batch import BatchWriter
+
+        return BatchWriter(self, **options)
+
+    def transaction(self, **options: Any) -> Transaction:
+        """A write transaction: `async with db.transaction() as t: t.put(x)`."""
+        from dynamap.transaction import Transaction
+
+        return Transaction(self, **options)
+
+    # -- tables -------------------------------------------------------------------
+
+    async def create_tables(self, *targets: type[BaseModel] | Table) -> list[str]:
+        """Create the tables of these models (or tables) if missing, add missing GSIs,
+        enable TTL, and wait until ACTIVE. Idempotent.
+
+        Returns:
+            One line per change made; empty when everything already existed.
+        """
+        self._require_open()
+        changes: list[str] = []
+        for table in _tables.collect_tables(targets):
+            schema = _tables.schema_of(table)
+            plan = await _tables.plan_table(self.transport, schema, self.table_prefix)
+            changes += plan.describe() if not plan.in_sync else []
+            await _tables.apply_plan(self.transport, plan, prefix=self.table_prefix)
+        return changes
+
+    async def drop_tables(self, *targets: type[BaseModel] | Table) -> list[str]:
+        """Delete the tables of these models (or tables). Returns the names dropped."""
+        self._require_open()
+        dropped = []
+        for table in _tables.collect_tables(targets):
+            name = self.table_name(table)
+            if await _tables.drop_table(self.transport, name):
+                dropped.append(name)
+        return dropped
+
+
+def _apply_changes(instance: BaseModel, changes: Mapping[str, Any]) -> None:
+    for name, value in changes.items():
+        instance.__dict__[name] = value
+
+
+def _decoded_condition_error(
+    error: ConditionCheckFailed, compiled: CompiledModel[Any]
+) -> ConditionCheckFailed:
+    item = error.item
+    if isinstance(item, dict):
+        try:
+            item = compiled.from_item(item)
+        except ValueError:
+            pass
+    return ConditionCheckFailed(
+        error.message, item=item, operation=error.operation, table=error.table,
+        code=error.code, request_id=error.request_id,
+    )
