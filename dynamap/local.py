@@ -508,3 +508,33 @@ _RUNNING: set[LocalDynamoDB] = set()
 def _stop_all() -> None:
     for server in list(_RUNNING):
         server.stop()
+
+
+def endpoint_configured() -> bool:
+    """Whether the environment already names a DynamoDB endpoint to use."""
+    return bool(os.environ.get("AWS_ENDPOINT_URL_DYNAMODB") or os.environ.get("DYNAMODB_ENDPOINT"))
+
+
+@contextlib.contextmanager
+def embedded_dynamodb(engine: Engine | Literal["auto"] = "auto") -> Iterator[LocalDynamoDB | None]:
+    """Use the configured endpoint, or start a local DynamoDB for the duration.
+
+    When no endpoint is configured (`AWS_ENDPOINT_URL_DYNAMODB` / `DYNAMODB_ENDPOINT`),
+    a local server is started and its `env()` is set in `os.environ` until the block
+    ends, so code inside (and `Session()`) talks to it. Otherwise nothing is started
+    and the block gets None: the same code then runs against AWS or the named server.
+    """
+    if endpoint_configured():
+        yield None
+        return
+    with LocalDynamoDB(engine) as server:
+        saved = {name: os.environ.get(name) for name in server.env()}
+        os.environ.update(server.env())
+        try:
+            yield server
+        finally:
+            for name, value in saved.items():
+                if value is None:
+                    os.environ.pop(name, None)
+                else:
+                    os.environ[name] = value

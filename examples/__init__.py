@@ -1,0 +1,1 @@
+"""Runnable examples: each seed application rebuilt on dynamap."""

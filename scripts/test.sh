@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# The test suite: unit tests, then integration tests against DynamoDB Local and moto,
+# the CLI and the examples; then ruff and mypy --strict on the library.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/ensure-java.sh
+source scripts/setup-env.sh "dev"
+status=0
+.venv/bin/python -m pytest "$@" || status=$?
+if [ "$status" = 5 ]; then
+  echo "pytest collected no tests" >&2
+  status=0
+fi
+if [ "$status" = 0 ] && [ "$#" = 0 ]; then
+  .venv/bin/ruff check dynamap
+  .venv/bin/mypy --strict dynamap
+fi
+exit "$status"
