@@ -17,7 +17,12 @@ def format_datetime(value: datetime) -> str:
     """Return `value` in UTC as fixed-width ISO-8601 text ending in ``Z``."""
     if value.tzinfo is None:
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    utc = value.astimezone(UTC)
+    # Not strftime: its %Y does not zero-pad years below 1000 on every platform.
+    return (
+        f"{utc.year:04d}-{utc.month:02d}-{utc.day:02d}T{utc.hour:02d}:{utc.minute:02d}:"
+        f"{utc.second:02d}.{utc.microsecond:06d}Z"
+    )
 
 
 def parse_datetime(text: str) -> datetime:
