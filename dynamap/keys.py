@@ -43,7 +43,6 @@ __all__ = ["DELIMITER", "KeyTemplate", "TemplateError"]
 DELIMITER: Final = "#"
 
 _INT_LIMIT: Final = 10**20
-_DATETIME_WIDTH: Final = len("2024-03-15T12:00:00.000000Z")
 _SEGMENT: Final = "([^#]+)"
 
 _Encoder = Callable[[object], str]
@@ -130,8 +129,6 @@ def _encode_datetime(value: object) -> str:
         text = format_datetime(value)
     except (OverflowError, ValueError):
         raise _SegmentError("is out of range once converted to UTC") from None
-    if len(text) != _DATETIME_WIDTH:
-        raise _SegmentError("is out of range: key datetimes must be in years 1000-9999 UTC")
     return text
 
 
