@@ -76,7 +76,11 @@ def _scalar_of(annotation: Any) -> KeyScalar:
     if issubclass(annotation, float):
         raise ValueError("a float in a key is imprecise: use int, Decimal or str")
     if issubclass(annotation, enum.Enum):
-        return _scalar_of(type(next(iter(annotation)).value))
+        scalars = {_scalar_of(type(member.value)) for member in annotation}
+        if len(scalars) != 1:
+            raise ValueError(f"the values of {annotation.__name__} must all be str, or all int, "
+                             "to be a key")
+        return scalars.pop()
     if issubclass(annotation, _NUMBER_TYPES):
         return "N"
     if issubclass(annotation, _STRING_TYPES):

@@ -14,8 +14,9 @@ import hmac
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import NamedTuple
+from urllib.parse import urlsplit
 
-__all__ = ["Credentials", "Signer"]
+__all__ = ["Credentials", "Signer", "host_header"]
 
 _ALGORITHM = "AWS4-HMAC-SHA256"
 _SERVICE = "dynamodb"
@@ -92,6 +93,19 @@ class Signer:
             key = _hmac(key, part)
         self._key_cache = (secret, day, key)
         return key
+
+
+def host_header(url: str) -> str:
+    """The Host header (and signed host) for an endpoint URL, as AWS expects it:
+    lowercase, without user info, with the port only when it is not the default."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if ":" in host:
+        host = f"[{host}]"  # an IPv6 address
+    default = {"http": 80, "https": 443}.get(parts.scheme)
+    if parts.port is not None and parts.port != default:
+        host = f"{host}:{parts.port}"
+    return host
 
 
 def _hmac(key: bytes, message: str) -> bytes:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
@@ -58,6 +59,21 @@ class KeyAttribute:
         if any(values.get(name) is None for name in self.fields):
             return None
         return {"S": self.template.format_mapping(values)}
+
+    def format(self, **values: Any) -> Any:
+        """The key value for these fields, as a query on the table takes it.
+
+        `Page.pk.format(id="p1")` is "PAGE#p1"; for a bare-field key it is the value.
+
+        Raises:
+            InvalidKey: a field is missing, unknown, or its value cannot be encoded.
+        """
+        if self.template is not None:
+            return self.template.format(**values)
+        if set(values) != {self.field}:
+            raise InvalidKey(f"key attribute {self.attribute!r} is the field {self.field!r}: "
+                             f"give exactly {self.field}=...")
+        return values[str(self.field)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,8 +222,10 @@ class _Compiler:
         except TypeError as error:
             raise self.fail(str(error), "unsupported_type") from error
         pk, sk = self.primary_keys()
-        indexes = {name: self.compile_index(decl, pk) for name, decl in self.indexes_by_name()}
-        compiled = CompiledModel(self.model, self.options, self.codec, pk, sk, indexes)
+        self.check_unique_keys(pk, sk)
+        indexes = {name: self.compile_index(decl, pk, sk) for name, decl in self.indexes_by_name()}
+        compiled = CompiledModel(self.model, self.options, self.codec, pk, sk,
+                                 MappingProxyType(indexes))
         self.check_attribute_clashes(compiled)
         return compiled
 
@@ -216,7 +234,8 @@ class _Compiler:
         result = []
         for declaration in self.index_declarations.values():
             if declaration.name in seen:
-                raise self.fail(f"index {declaration.name!r} is declared twice", "duplicate_index")
+                raise self.fail(f"index {declaration.name!r} is declared twice; give each "
+                                "index its own name", "duplicate_index")
             seen.add(declaration.name)
             result.append((declaration.name, declaration))
         return result
@@ -234,15 +253,29 @@ class _Compiler:
                 "missing_pk",
             )
 
+    def check_unique_keys(self, pk: KeyAttribute, sk: KeyAttribute | None) -> None:
+        """Unique fields keep marker items in the model's table, keyed by strings."""
+        if self.options.unique and (pk.type != "S" or (sk is not None and sk.type != "S")):
+            raise self.fail(
+                f"unique={self.options.unique!r} needs a table whose keys are strings (S): "
+                "unique values are enforced with marker items keyed by text in the model's "
+                "table; key the model with a template such as Key(\"USER#{id}\") or a str field",
+                "unique_keys",
+            )
+
     def require_field(self, name: str | None, option: str, types: tuple[type, ...] | None) -> None:
         if name is None:
             return
         if name not in self.fields:
-            raise self.fail(f"{option}={name!r} names no field of the model", "unknown_field")
+            raise self.fail(f"{option}={name!r} names no field of the model; name one of: "
+                            f"{', '.join(self.fields) or '(none)'}", "unknown_field")
         annotation, _ = unwrap_optional(self.fields[name].annotation)
-        if types is not None and not (isinstance(annotation, type) and issubclass(annotation, types)):
+        if types is not None and not (
+            isinstance(annotation, type) and issubclass(annotation, types)
+        ):
             wanted = " or ".join(t.__name__ for t in types)
-            raise self.fail(f"field {name!r} used as {option} must be {wanted}", "option_type")
+            raise self.fail(f"field {name!r} used as {option} must be {wanted}; change its "
+                            "annotation or name another field", "option_type")
 
     def primary_keys(self) -> tuple[KeyAttribute, KeyAttribute | None]:
         table = self.options.table
@@ -251,19 +284,29 @@ class _Compiler:
         sk = self.key_attribute("sk", sk_decl.template, table.sk, "SK") if sk_decl else None
         return pk, sk
 
-    def compile_index(self, declaration: Index, table_pk: KeyAttribute) -> CompiledIndex:
+    def compile_index(
+        self, declaration: Index, table_pk: KeyAttribute, table_sk: KeyAttribute | None
+    ) -> CompiledIndex:
         label = f"index {declaration.name!r}"
         if declaration.kind == "LSI":
+            if table_sk is None:
+                raise self.fail(
+                    f"LSI {declaration.name!r} needs a table with a sort key (DynamoDB "
+                    'allows LSIs only there): declare `sk = Key(...)`, or use a GSI',
+                    "lsi_without_sort_key",
+                )
             pk = table_pk
         else:
             if declaration.pk is None:
-                raise self.fail(f"{label} needs a partition key", "index_key")
+                raise self.fail(f"{label} needs a partition key: give it pk=...", "index_key")
             default = f"{declaration.name}PK"
-            pk = self.key_attribute(label, declaration.pk, declaration.pk_attribute, default)
+            pk = self.key_attribute(f"{label} partition key", declaration.pk,
+                                    declaration.pk_attribute, default)
         sk = None
         if declaration.sk is not None:
             default = f"{declaration.name}SK"
-            sk = self.key_attribute(label, declaration.sk, declaration.sk_attribute, default)
+            sk = self.key_attribute(f"{label} sort key", declaration.sk,
+                                    declaration.sk_attribute, default)
         include = tuple(self.projected(declaration))
         return CompiledIndex(declaration.name, declaration.kind, pk, sk, declaration.projection,
                              include)
@@ -277,7 +320,8 @@ class _Compiler:
         for name in declaration.include:
             if name not in self.fields:
                 raise self.fail(f"index {declaration.name!r} includes {name!r}, which names no "
-                                "field", "unknown_field")
+                                f"field; include field names, of: {', '.join(self.fields)}",
+                                "unknown_field")
         return [self.stored_name(name) for name in declaration.include]
 
     def key_attribute(
@@ -308,6 +352,8 @@ class _Compiler:
             scalar = key_scalar_type(self.fields[field])
         except ValueError as error:
             raise self.fail(f"{role} field {field!r}: {error}", "key_type") from error
+        if field == self.options.ttl:
+            scalar = "N"  # the TTL field is stored as epoch seconds
         stored = self.stored_name(field)
         attribute = explicit or stored
         return KeyAttribute(attribute, scalar, (field,), None, field, attribute == stored)
@@ -319,8 +365,8 @@ class _Compiler:
             unknown = [name for name in template.fields if name not in self.fields]
             if unknown:
                 raise self.fail(
-                    f"{role} template {spec!r} names unknown field {unknown[0]!r}; "
-                    f"fields are: {', '.join(self.fields) or '(none)'}",
+                    f"{role} template {spec!r} names unknown field {unknown[0]!r}: declare "
+                    f"it, or name one of the fields: {', '.join(self.fields) or '(none)'}",
                     "unknown_field",
                 )
             return KeyTemplate(spec, {name: types[name] for name in template.fields})

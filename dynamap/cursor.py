@@ -56,7 +56,7 @@ def decode_cursor(secret: bytes, query: str, cursor: str) -> dict[str, Any]:
     if len(parts) != 3 or parts[0] != CURSOR_VERSION:
         raise InvalidCursor("malformed or unsupported pagination cursor")
     _, payload, signature = parts
-    if not hmac.compare_digest(signature, _sign(secret, payload)):
+    if not hmac.compare_digest(signature.encode(), _sign(secret, payload).encode()):
         raise InvalidCursor("pagination cursor signature does not match (tampered or foreign)")
     body = orjson.loads(_unb64(payload))
     if body.get("q") != query:

@@ -17,7 +17,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Any, Generic, Literal
+
+from pydantic import BaseModel
+from typing_extensions import TypeVar
 
 if TYPE_CHECKING:
     from dynamap.compiler import CompiledModel
@@ -27,14 +30,21 @@ __all__ = ["GSI", "LSI", "BillingMode", "Index", "Key", "ProjectionType", "Table
 BillingMode = Literal["PAY_PER_REQUEST", "PROVISIONED"]
 ProjectionType = Literal["ALL", "KEYS_ONLY", "INCLUDE"]
 
+#: The models a Table holds, for typing collection reads; `BaseModel` unless annotated.
+M = TypeVar("M", bound=BaseModel, default=BaseModel)
+
 
 @dataclass(eq=False)
-class Table:
+class Table(Generic[M]):
     """A DynamoDB table that one or more models live in.
 
     Several models may share a table (single-table design) or each have its own.
     The physical name gets the session's table prefix at run time, so the same
     models serve every environment.
+
+    For type checkers, a collection read (`db.query(table, pk=...)`) yields the
+    table's type parameter: annotate the table with its models to get their union,
+    `app: Table[Page | Node] = Table("PageManager")`; unannotated, it is `BaseModel`.
 
     Args:
         name: the table name, without any per-environment prefix.
@@ -54,7 +64,7 @@ class Table:
     billing_mode: BillingMode = "PAY_PER_REQUEST"
     read_capacity: int | None = None
     write_capacity: int | None = None
-    compiled: list[CompiledModel] = field(default_factory=list, init=False, repr=False)
+    compiled: list[CompiledModel[Any]] = field(default_factory=list, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.name:

@@ -2,11 +2,11 @@
 
 ```
 DynamapError
-├── DefinitionError (TypeError)        a model or table declaration is wrong; raised at class creation
+├── DefinitionError (TypeError)        a model or table declaration is wrong (at class creation)
 ├── InvalidValue (ValueError)          a value cannot be stored; raised before anything is sent
 │   ├── InvalidKey                     a key value is missing or cannot be encoded
 │   └── ItemTooLarge                   an item is over DynamoDB's 400 KB limit
-├── InvalidCursor (ValueError)         a pagination cursor was tampered with or belongs to another query
+├── InvalidCursor (ValueError)         a pagination cursor was tampered with, or is another query's
 ├── SessionError (RuntimeError)        the session is closed, or none is bound for model methods
 ├── BatchIncomplete                    a batch ran out of retries; carries exactly what was not done
 ├── UniqueConstraintViolated           a unique field's value is already taken
@@ -25,6 +25,9 @@ DynamapError
 AWS error codes are translated to these classes in exactly one place,
 `dynamap._transport`, through `ERROR_CODES` below.
 """
+
+# The names follow DynamoDB's own (ConditionCheckFailed, Throttled, ...), not "...Error".
+# ruff: noqa: N818
 
 from __future__ import annotations
 
@@ -59,6 +62,18 @@ DOCS_URL = "https://dynamap.readthedocs.io/en/latest/errors/"
 
 class DynamapError(Exception):
     """The root of every error dynamap raises."""
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The subclasses take keyword-only data, which pickle's default (calling the
+        # class with `args`) would lose or fail on; rebuild from args and attributes.
+        return (_restore, (type(self), self.args, dict(self.__dict__)))
+
+
+def _restore(cls: type[DynamapError], args: tuple[Any, ...], state: dict[str, Any]) -> Any:
+    error = cls.__new__(cls, *args)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class DefinitionError(DynamapError, TypeError):
@@ -142,7 +157,12 @@ class OperationError(DynamapError):
         table: the physical table name, when the request had one.
         code: the AWS error code, e.g. "ConditionalCheckFailedException".
         request_id: the AWS request id, for support cases and logs.
+        ambiguous: an earlier try of this request failed in a way that may have applied
+            it (a dropped connection or a 5xx), so a failed condition may be that try's
+            own doing.
     """
+
+    ambiguous: bool = False
 
     def __init__(
         self,

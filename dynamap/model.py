@@ -9,10 +9,11 @@ without `table=` is abstract: a base for shared fields, never stored itself.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, ClassVar, Self
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, Self
 
 from pydantic import BaseModel, ConfigDict
 
+from dynamap import display
 from dynamap._compat import ModelMetaclass
 from dynamap.compiler import CompiledIndex, CompiledModel, ModelOptions, compile_model
 from dynamap.declarations import Index, Key, Table
@@ -20,6 +21,8 @@ from dynamap.errors import DefinitionError
 from dynamap.schema import table_schema
 
 if TYPE_CHECKING:
+    from rich.table import Table as RichTable
+
     from dynamap.expressions import Condition
     from dynamap.query import Query, Scan
     from dynamap.session import Session
@@ -47,19 +50,32 @@ class ModelMeta(ModelMetaclass):
         unique: Iterable[str] = (),
         **kwargs: Any,
     ) -> type:
+        unique = tuple(unique)
         keys, indexes = _take_declarations(name, namespace)
         cls = super().__new__(mcs, name, bases, namespace, **kwargs)
         keys, indexes = _inherit(bases, keys, indexes)
-        cls.__dynamap_declarations__ = (keys, indexes)  # type: ignore[attr-defined]
+        type.__setattr__(cls, "__dynamap_declarations__", (keys, indexes))
         if table is None:
-            _reject_options_without_table(name, entity, version, created, updated, ttl, unique)
+            _reject_options_without_table(
+                name, entity=entity, version=version, created=created, updated=updated,
+                ttl=ttl, unique=unique,
+            )
+            # A subclass without `table=` is abstract even when its base is stored: it
+            # must not inherit the base's compiled form and be stored as the base.
+            type.__setattr__(cls, "__dynamap__", _NO_TABLE)
             return cls
         if isinstance(table, str):
             table = Table(table)
-        options = ModelOptions(table, entity or name, version, created, updated, ttl,
-                               tuple(unique))
+        options = ModelOptions(table, entity or name, version, created, updated, ttl, unique)
         _compile_and_register(cls, keys, indexes, options)
         return cls
+
+    if not TYPE_CHECKING:  # as in pydantic: mypy must not allow any attribute on models
+
+        def __getattr__(self, item: str) -> Any:
+            if item == "__dynamap__":
+                raise AttributeError(_no_table_message(self.__name__))
+            return super().__getattr__(item)
 
 
 def _take_declarations(
@@ -95,13 +111,32 @@ def _inherit(
     return merged_keys, merged_indexes
 
 
-def _reject_options_without_table(name: str, *options: object) -> None:
-    if any(option for option in options):
+def _reject_options_without_table(name: str, **options: object) -> None:
+    given = [option for option, value in options.items() if value]
+    if given:
         raise DefinitionError(
-            f"{name}: entity, version, created, updated, ttl and unique need `table=`; "
-            "a model without a table is an abstract base",
+            f"{name}: {', '.join(f'{option}=' for option in given)} needs `table=`, and a "
+            f"model without a table is an abstract base; add it: "
+            f"`class {name}(..., table=Table(...), {given[0]}=...)`",
             code="missing_table",
         )
+
+
+def _no_table_message(name: str) -> str:
+    return (
+        f"{name} has no table: it is an abstract model (a base for shared fields) and "
+        f"cannot be stored; declare `class {name}(..., table=...)` to store it"
+    )
+
+
+class _NoTable:
+    """`__dynamap__` of a model without a table: reading it says why there is none."""
+
+    def __get__(self, instance: object, owner: type[Any]) -> NoReturn:
+        raise AttributeError(_no_table_message(owner.__name__))
+
+
+_NO_TABLE = _NoTable()
 
 
 def _compile_and_register(
@@ -152,6 +187,11 @@ class Model(BaseModel, metaclass=ModelMeta):
     model_config = ConfigDict(validate_by_name=True, validate_by_alias=True)
 
     __dynamap__: ClassVar[CompiledModel[Any]]
+    #: The compiled partition and sort keys (`KeyAttribute`), once the class exists.
+    #: Declared here so type checkers (and pydantic's mypy plugin) read `pk = Key(...)`
+    #: in a model as a class variable, not as an untyped field.
+    pk: ClassVar[Any]
+    sk: ClassVar[Any]
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> Self:
@@ -161,7 +201,7 @@ class Model(BaseModel, metaclass=ModelMeta):
 
     def to_item(self) -> dict[str, Any]:
         """Encode this instance into the DynamoDB item dynamap stores (DynamoDB JSON)."""
-        compiled: CompiledModel[Self] = type(self).__dynamap__
+        compiled: CompiledModel[Any] = type(self).__dynamap__
         return compiled.to_item(self)
 
     # -- methods on the bound session (`async with Session()`), for web handlers ----------
@@ -177,12 +217,14 @@ class Model(BaseModel, metaclass=ModelMeta):
         return await current_session().get_or_raise(cls, consistent=consistent, **key)
 
     @classmethod
-    def query(cls, *, index: str | CompiledIndex | None = None, **key: Any) -> Query[Self]:
+    def query(
+        cls, *, index: str | Index | CompiledIndex | None = None, **key: Any
+    ) -> Query[Self]:
         """A query on the bound session: `Page.query(id=...)`; see `Session.query`."""
         return current_session().query(cls, index=index, **key)
 
     @classmethod
-    def scan(cls, *, index: str | CompiledIndex | None = None) -> Scan[Self]:
+    def scan(cls, *, index: str | Index | CompiledIndex | None = None) -> Scan[Self]:
         """A scan on the bound session; see `Session.scan`."""
         return current_session().scan(cls, index=index)
 
@@ -199,3 +241,13 @@ class Model(BaseModel, metaclass=ModelMeta):
     async def delete(self, *, condition: Condition | None = None) -> None:
         """Delete this item on the bound session (checking its version, if any)."""
         await current_session().delete(self, condition=condition)
+
+    # -- display: Jupyter and rich ------------------------------------------------------
+
+    def _repr_html_(self) -> str:
+        """A two-column field/value HTML table, as Jupyter shows the model."""
+        return display.model_html(self)
+
+    def __rich__(self) -> RichTable:
+        """A field/value table, as rich prints the model in a terminal."""
+        return display.model_rich(self)

@@ -51,7 +51,7 @@ class RetryPolicy:
 
     def delay(self, retry: int) -> float:
         """A full-jitter delay before retry number `retry` (1 for the first retry)."""
-        bound = min(self.cap, self.base * (2 ** (retry - 1)))
+        bound = min(self.cap, self.base * 2.0 ** min(retry - 1, 64))  # no float overflow
         return self.rng.uniform(0, bound)
 
     @staticmethod

@@ -168,6 +168,8 @@ class _TerraformWriter:
     def render(self) -> str:
         schema = self.schema
         resource = re.sub(r"[^A-Za-z0-9_]", "_", schema.name).lower()
+        if not (resource[0].isalpha() or resource[0] == "_"):
+            resource = f"_{resource}"  # Terraform names start with a letter or '_'
         self.lines.append(f'resource "aws_dynamodb_table" "{resource}" {{')
         self.assign("name", schema.physical_name(self.prefix))
         self.assign("billing_mode", schema.billing_mode)
@@ -245,6 +247,7 @@ class _Merger:
         self.types: dict[str, tuple[str, str]] = {}
         self.indexes: dict[str, tuple[IndexSchema, str]] = {}
         self.shapes: dict[tuple[str, ...], str] = {}
+        self.entities: dict[str, str] = {}
         self.ttl: tuple[str, str] | None = None
 
     def fail(self, compiled: CompiledModel[Any], message: str, code: str) -> DefinitionError:
@@ -257,18 +260,22 @@ class _Merger:
             self.first = compiled
         self.check_primary_key(compiled)
         self.check_shape(compiled)
+        self.check_entity(compiled)
         for index in compiled.indexes.values():
             self.add_index(compiled, index)
         self.add_ttl(compiled)
 
-    def definition(self, compiled: CompiledModel[Any], attribute: KeyAttribute) -> AttributeDefinition:
+    def definition(
+        self, compiled: CompiledModel[Any], attribute: KeyAttribute
+    ) -> AttributeDefinition:
         name = compiled.model.__name__
         known = self.types.setdefault(attribute.attribute, (attribute.type, name))
         if known[0] != attribute.type:
             raise self.fail(
                 compiled,
                 f"attribute {attribute.attribute!r} is a key of type {attribute.type} here but "
-                f"{known[0]} in {known[1]}; a key attribute has one type per table",
+                f"{known[0]} in {known[1]}; a key attribute has one type per table: give "
+                "the fields the same type, or store one under another attribute name",
                 "attribute_type_conflict",
             )
         return AttributeDefinition(attribute.attribute, attribute.type)
@@ -302,6 +309,17 @@ class _Merger:
                 "key_collision",
             )
 
+    def check_entity(self, compiled: CompiledModel[Any]) -> None:
+        name = compiled.model.__name__
+        other = self.entities.setdefault(compiled.entity, name)
+        if other != name:
+            raise self.fail(
+                compiled,
+                f"its entity name {compiled.entity!r} is already {other}'s, so their items "
+                f"could not be told apart; give one of them another `entity=`",
+                "entity_conflict",
+            )
+
     def add_index(self, compiled: CompiledModel[Any], index: CompiledIndex) -> None:
         pk = self.definition(compiled, index.pk)
         sk = self.definition(compiled, index.sk) if index.sk else None
@@ -311,7 +329,8 @@ class _Merger:
             raise self.fail(
                 compiled,
                 f"index {index.name!r} is defined differently from {known[1]}'s "
-                f"({_describe(schema)} vs {_describe(known[0])})",
+                f"({_describe(schema)} vs {_describe(known[0])}); declare it the same way "
+                "in both models, or give one of them another index name",
                 "index_conflict",
             )
 
@@ -325,7 +344,7 @@ class _Merger:
             raise self.fail(
                 compiled,
                 f"its TTL attribute {attribute!r} differs from {known[1]}'s {known[0]!r}; "
-                "a table has one TTL attribute",
+                "a table has one TTL attribute: store both TTL fields under one name",
                 "ttl_conflict",
             )
 
