@@ -23,7 +23,7 @@ import aioboto3
 import aiohttp
 import orjson
 
-from dynamap._sigv4 import Credentials, Signer
+from dynamap._sigv4 import Credentials, Signer, host_header
 from dynamap.errors import (
     ERROR_CODES,
     AccessDenied,
@@ -32,6 +32,7 @@ from dynamap.errors import (
     OperationError,
     ServiceUnavailable,
     SessionError,
+    TableNotFound,
     TransactionCanceled,
 )
 from dynamap.retry import RetryPolicy
@@ -41,7 +42,17 @@ __all__ = ["ConnectionConfig", "RequestEvent", "Stats", "Transport", "map_error"
 logger = logging.getLogger("dynamap")
 
 _TARGET_PREFIX = "DynamoDB_20120810."
+#: The operations that read or write items, and so can report consumed capacity.
+DATA_OPERATIONS = frozenset({
+    "GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchGetItem",
+    "BatchWriteItem", "TransactGetItems", "TransactWriteItems", "ExecuteStatement",
+    "BatchExecuteStatement", "ExecuteTransaction",
+})
 _LOCAL_CREDENTIALS = Credentials("local", "local", None)
+_CREATE_TABLES_HINT = (
+    "create the tables with `dynamap create-tables`, or `await db.create_tables(...)` "
+    "in scripts and tests"
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,11 +150,13 @@ class Transport:
         *,
         max_connections: int = 64,
         timeout: float = 30.0,
+        consumed_capacity: bool = False,
     ) -> None:
         self.config = config
         self.retry = retry
         self.max_connections = max_connections
         self.timeout = timeout
+        self.consumed_capacity = consumed_capacity
         self.stats = Stats()
         self.on_request: list[Hook] = []
         self.on_response: list[Hook] = []
@@ -179,7 +192,7 @@ class Transport:
                 code="NoCredentials",
             )
         parts = urlsplit(self.endpoint_url)
-        self._signer = Signer(self.region, parts.netloc, parts.path or "/")
+        self._signer = Signer(self.region, host_header(self.endpoint_url), parts.path or "/")
         connector = aiohttp.TCPConnector(limit=self.max_connections, ttl_dns_cache=300)
         self._http = aiohttp.ClientSession(
             connector=connector,
@@ -188,7 +201,9 @@ class Transport:
         )
 
     def _region(self, session: aioboto3.Session, endpoint: str | None) -> str:
-        region = self.config.region or session.region_name
+        # botocore reads only AWS_DEFAULT_REGION; AWS_REGION (which the other AWS SDKs
+        # and the AWS CLI read first) is honoured here.
+        region = self.config.region or os.environ.get("AWS_REGION") or session.region_name
         if region:
             return region
         if endpoint:
@@ -215,22 +230,30 @@ class Transport:
     ) -> dict[str, Any]:
         """Send one request, retrying what is retryable, and return the decoded answer.
 
+        With `consumed_capacity` on, a data request that does not say otherwise asks
+        for `ReturnConsumedCapacity: TOTAL`, so that `stats` can add it up.
+
         Raises:
             OperationError: the subclass mapped from DynamoDB's error code.
         """
+        if self.consumed_capacity and operation in DATA_OPERATIONS:
+            request = {"ReturnConsumedCapacity": "TOTAL", **request}
         event = RequestEvent(operation, request)
         await _call_hooks(self.on_request, event)
         body = orjson.dumps(request)
         started = time.perf_counter()
         state = self.retry.start()
+        ambiguous = False
         while True:
             try:
                 response = await self._send_once(operation, body, table)
             except OperationError as error:
                 delay = state.next_delay() if self.retry.retryable(error) else None
                 if delay is None:
+                    error.ambiguous = error.ambiguous or ambiguous
                     await self._finish(event, None, error, started, state.retries)
                     raise
+                ambiguous = ambiguous or isinstance(error, ConnectionFailed | ServiceUnavailable)
                 await asyncio.sleep(delay)
                 continue
             await self._finish(event, response, None, started, state.retries)
@@ -291,6 +314,8 @@ def map_error(
     error_class = ERROR_CODES.get(code)
     if error_class is None:
         error_class = ServiceUnavailable if status >= 500 else OperationError
+    if error_class is TableNotFound:
+        message += f" ({_CREATE_TABLES_HINT})"
     if error_class is ConditionCheckFailed:
         return ConditionCheckFailed(message, item=body.get("Item"), **context)
     if error_class is TransactionCanceled:
@@ -312,12 +337,22 @@ async def _call_hooks(hooks: list[Hook], event: RequestEvent) -> None:
             await result
 
 
+def _tables(request: Mapping[str, Any]) -> str:
+    """The table(s) a request is about, for the log: batches and transactions name several."""
+    if "TableName" in request:
+        return str(request["TableName"])
+    names = list(request.get("RequestItems", {}))
+    for action in request.get("TransactItems", []):
+        names += [part["TableName"] for part in action.values() if "TableName" in part]
+    return ",".join(dict.fromkeys(names)) or "-"
+
+
 def _log(event: RequestEvent) -> None:
     request = event.request
     logger.debug(
         "%s table=%s index=%s %.1fms capacity=%s retries=%d%s",
         event.operation,
-        request.get("TableName", "-"),
+        _tables(request),
         request.get("IndexName", "-"),
         event.duration * 1000,
         _capacity_units(event.response) or "-",

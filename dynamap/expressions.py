@@ -764,8 +764,20 @@ def projection(params: Parameters, paths: Iterable[str | Path]) -> str:
     Raises:
         ValueError: no paths.
     """
-    unique = list(dict.fromkeys(_to_path(path).segments for path in paths))
+    first_of: dict[tuple[str | int, ...], Path] = {}
+    for given in paths:
+        path = _to_path(given)
+        first_of.setdefault(_stored(params, path), path)
+    unique = list(first_of)
     if not unique:
         raise ValueError("a projection needs at least one path")
     kept = [s for s in unique if not any(o != s and s[: len(o)] == o for o in unique)]
-    return ", ".join(Path(segments).encode(params) for segments in kept)
+    return ", ".join(first_of[segments].encode(params) for segments in kept)
+
+
+def _stored(params: Parameters, path: Path) -> tuple[str | int, ...]:
+    """A path's segments with a field name first segment renamed to its attribute, so
+    that a field and its attribute (e.g. `page_id` and `pageId`) count as one path."""
+    first = path.segments[0]
+    assert isinstance(first, str)
+    return (params._rename.get(first, first), *path.segments[1:])

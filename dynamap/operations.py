@@ -8,6 +8,7 @@ ever half-written by bad input.
 
 from __future__ import annotations
 
+import builtins
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -70,11 +71,8 @@ def get_request(
 
 
 def _with_keys(compiled: CompiledModel[Any], fields: Iterable[str]) -> list[str]:
-    wanted = list(dict.fromkeys(fields))
-    for name in compiled.key_fields:
-        if name not in wanted:
-            wanted.append(name)
-    return wanted
+    key_fields = (name for key in compiled.key_attributes for name in key.fields)
+    return list(dict.fromkeys([*fields, *key_fields]))  # in a stable order
 
 
 def put_request(
@@ -113,7 +111,7 @@ def _version_condition(compiled: CompiledModel[Any], version: str, current: int)
 
 
 def _timestamps(
-    compiled: CompiledModel[Any], instance: BaseModel, now: datetime, *, creating: bool
+    compiled: CompiledModel[Any], instance: object, now: datetime, *, creating: bool
 ) -> dict[str, Any]:
     changes: dict[str, Any] = {}
     created, updated = compiled.options.created, compiled.options.updated
@@ -173,7 +171,7 @@ class UpdateSpec:
     prepend: Mapping[str, Any] = field(default_factory=dict)
     set_if_not_exists: Mapping[str, Any] = field(default_factory=dict)
 
-    def touched_fields(self) -> set[str]:
+    def touched_fields(self) -> builtins.set[str]:
         """The top-level fields (first path segments) this update changes."""
         paths = [*self.set, *self.remove, *self.add, *self.delete, *self.append,
                  *self.prepend, *self.set_if_not_exists]
@@ -212,11 +210,13 @@ def update_request(
         InvalidValue: the update changes a primary key field, or an index key whose
             other fields are not known, or gives a value that cannot be stored.
     """
-    touched = spec.touched_fields()
+    spec = _by_field_names(compiled, spec)
+    touched = {_field_name(compiled, root) for root in spec.touched_fields()}
     _refuse_key_changes(compiled, touched)
     update = Update()
     _apply_spec(compiled, update, spec)
     changes = _timestamps(compiled, _Known(known), now or datetime.now(UTC), creating=False)
+    changes = {name: value for name, value in changes.items() if name not in touched}
     for name, value in changes.items():
         update.set(F.attr(compiled.codec.attribute_names[name]), _encoded(compiled, name, value))
     conditions = [] if condition is None else [condition]
@@ -228,13 +228,34 @@ def update_request(
         conditions.append(F.attr(attribute) == expected_version)
         update.set(F.attr(attribute), expected_version + 1)
         changes[version] = expected_version + 1
-    _sync_index_keys(compiled, update, known, spec, touched)
+    _sync_index_keys(compiled, update, known, spec, touched, changes)
     params = model_parameters(compiled)
     request: dict[str, Any] = {"TableName": table_name, "Key": compiled.key_from(known)}
     request["UpdateExpression"] = update.encode(params)
     request["ReturnValues"] = "ALL_NEW"
     _add_condition(compiled, request, conditions, params)
     return PreparedWrite(request, changes)
+
+
+def _field_name(compiled: CompiledModel[Any], path: str) -> str:
+    """The field a top-level path names: a field name as is, a stored (alias) name mapped
+    back to its field, so that key refusal and index sync see it; else the path."""
+    names = compiled.codec.attribute_names
+    if path in names:
+        return path
+    return next((name for name, stored in names.items() if stored == path), path)
+
+
+def _by_field_names(compiled: CompiledModel[Any], spec: UpdateSpec) -> UpdateSpec:
+    """The spec with top-level stored names turned into field names (and `remove` a tuple)."""
+    def rename(changes: Mapping[str, Any]) -> dict[str, Any]:
+        return {_field_name(compiled, path): value for path, value in changes.items()}
+
+    return UpdateSpec(
+        rename(spec.set), tuple(_field_name(compiled, path) for path in spec.remove),
+        rename(spec.add), rename(spec.delete), rename(spec.append), rename(spec.prepend),
+        rename(spec.set_if_not_exists),
+    )
 
 
 class _Known:
@@ -259,10 +280,11 @@ def _refuse_key_changes(compiled: CompiledModel[Any], touched: set[str]) -> None
 
 def _apply_spec(compiled: CompiledModel[Any], update: Update, spec: UpdateSpec) -> None:
     for path, value in spec.set.items():
-        if value is None and _is_field(compiled, path):
-            update.remove(path)
+        encoded = _encoded(compiled, path, value)
+        if encoded is None and _is_field(compiled, path):
+            update.remove(path)  # None, or an empty set: the field is left out of the item
         else:
-            update.set(path, _encoded(compiled, path, value))
+            update.set(path, encoded)
     for path in spec.remove:
         update.remove(path)
     for path, value in spec.add.items():
@@ -295,15 +317,36 @@ def _sync_index_keys(
     known: Mapping[str, Any],
     spec: UpdateSpec,
     touched: set[str],
+    fixed: Mapping[str, Any],
 ) -> None:
-    merged = {**known, **{k: v for k, v in spec.set.items() if _is_field(compiled, k)}}
+    """Keep templated index keys in step; `fixed` holds what dynamap itself sets
+    (timestamps, version), which may feed a key too."""
+    given = {k: v for k, v in spec.set.items() if _is_field(compiled, k)}
+    merged = {**known, **fixed, **given}
     for name in spec.remove:
         if _is_field(compiled, name):
             merged[name] = None
+    exact = {name for name in [*spec.set, *spec.remove] if _is_field(compiled, name)}
+    changed = touched | set(fixed)
     for index in compiled.indexes.values():
         for attribute in (index.pk, index.sk):
             if attribute is not None and not attribute.written_by_codec:
-                _sync_attribute(compiled, update, attribute, merged, known, touched)
+                _refuse_inexact(compiled, attribute, touched - exact)
+                _sync_attribute(compiled, update, attribute, merged, merged, changed)
+
+
+def _refuse_inexact(
+    compiled: CompiledModel[Any], attribute: KeyAttribute, inexact: set[str]
+) -> None:
+    """Refuse add/delete/append/prepend/if_not_exists/nested changes to a field that
+    feeds a templated index key: its new value, hence the key, is unknown until stored."""
+    fields = sorted(inexact & set(attribute.fields))
+    if fields:
+        raise InvalidValue(
+            f"{compiled.model.__name__}: {', '.join(fields)} feeds index key "
+            f"{attribute.attribute!r}, which can only be kept in step when the field is "
+            "given whole: change it with set= (or remove=)"
+        )
 
 
 def _sync_attribute(
@@ -328,3 +371,54 @@ def _sync_attribute(
         update.remove(F.attr(attribute.attribute))
     else:
         update.set(F.attr(attribute.attribute), Encoded(value))
+
+
+
+def write_landed(
+    compiled: CompiledModel[Any], operation: str, request: Mapping[str, Any], current: Any
+) -> bool:
+    """Whether a version-checked write, whose condition failed when it was retried, had
+    in fact been applied by the earlier try whose answer was lost.
+
+    A put landed when the stored item is exactly the item it wrote; that is proof only
+    when the item is unique to the write, so it takes a model with an `updated`
+    timestamp (set anew by every write). A delete landed when the item is gone. Other
+    writes are never taken for landed.
+
+    Args:
+        compiled: the model.
+        operation: "PutItem" or "DeleteItem".
+        request: the request sent.
+        current: the stored item DynamoDB returned with the failure (DynamoDB JSON),
+            or None when there is none.
+    """
+    version = compiled.options.version
+    if version is None:
+        return False
+    if operation == "PutItem":
+        return proves_put(compiled) and isinstance(current, dict) and same_item(
+            compiled, current, request["Item"])
+    if operation == "DeleteItem":
+        names = request.get("ExpressionAttributeNames", {}).values()
+        return current is None and compiled.codec.attribute_names[version] in names
+    return False
+
+
+def proves_put(compiled: CompiledModel[Any]) -> bool:
+    """Whether a stored item can prove that a put of this model landed: the model has
+    a version (so the put was checked) and an `updated` timestamp (so its item is
+    unique to that put)."""
+    return compiled.options.version is not None and compiled.options.updated is not None
+
+
+def same_item(compiled: CompiledModel[Any], stored: Mapping[str, Any],
+              written: Mapping[str, Any]) -> bool:
+    """Whether a stored item is the item written (numbers and sets compared by value)."""
+    if stored == written:
+        return True
+    if stored.keys() != written.keys():
+        return False
+    try:
+        return bool(compiled.from_item(stored) == compiled.from_item(written))
+    except ValueError:
+        return False

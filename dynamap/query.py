@@ -17,20 +17,31 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, Literal, Self, TypeVar
 
+from dynamap import display
 from dynamap.codec import decode_value
 from dynamap.cursor import decode_cursor, encode_cursor, fingerprint
 from dynamap.errors import InvalidKey
-from dynamap.expressions import Condition, Parameters, SortCondition, key_condition, projection
+from dynamap.expressions import (
+    Condition,
+    Parameters,
+    Path,
+    SortCondition,
+    key_condition,
+    projection,
+)
 from dynamap.readtarget import SKIP, ReadTarget, resolve_target
 from dynamap.sortkey import sort_condition
 
 if TYPE_CHECKING:
+    from pandas import DataFrame
+    from rich.table import Table as RichTable
+
     from dynamap.compiler import CompiledIndex
-    from dynamap.declarations import Table
+    from dynamap.declarations import Index, Table
     from dynamap.session import Session
 
 __all__ = ["Page", "Query", "Scan"]
@@ -41,10 +52,33 @@ Unknown = Literal["skip", "raw", "error"]
 
 @dataclass(slots=True)
 class Page(Generic[M]):
-    """One page of results and the cursor to the next (None on the last page)."""
+    """One page of results and the cursor to the next (None on the last page).
+
+    In Jupyter a page shows as an HTML table with one row per item, in rich as a
+    table; `to_pandas()` gives a DataFrame.
+    """
 
     items: list[M]
     cursor: str | None
+
+    def _caption(self) -> str:
+        count = len(self.items)
+        more = "more after the cursor" if self.cursor else "last page"
+        return f"Page: {count} item{'' if count == 1 else 's'}, {more}"
+
+    def _repr_html_(self) -> str:
+        return display.items_html(self.items, self._caption())
+
+    def __rich__(self) -> RichTable:
+        return display.items_rich(self.items, self._caption())
+
+    def to_pandas(self) -> DataFrame:
+        """The items as a pandas DataFrame, one row per item, one column per field.
+
+        Raises:
+            ImportError: pandas is not installed (`pip install "dynamap[pandas]"`).
+        """
+        return display.to_dataframe(self.items)
 
 
 @dataclass(slots=True)
@@ -126,7 +160,7 @@ class _Read(Generic[M]):
 
     def to_request(self) -> dict[str, Any]:
         """The request for the first page, exactly as it would be sent."""
-        request = {"TableName": self._session.table_name(self._target.table)}
+        request: dict[str, Any] = {"TableName": self._session.table_name(self._target.table)}
         params = self._target.parameters()
         self._add_specific(request, params)
         self._add_common(request, params)
@@ -148,7 +182,7 @@ class _Read(Generic[M]):
         if condition is not None:
             request["FilterExpression"] = condition.encode(params)
         if options.fields is not None:
-            wanted = [*options.fields, *target.required_attributes()]
+            wanted: list[str | Path] = [*options.fields, *target.required_attributes()]
             request["ProjectionExpression"] = projection(params, wanted)
         limit = options.page_size or options.limit
         if limit:
@@ -165,12 +199,14 @@ class _Read(Generic[M]):
     def _decode(self, raw: Mapping[str, Any]) -> Any:
         if self._options.raw:
             return {name: decode_value(value) for name, value in raw.items()}
-        return self._target.decode(raw, partial=self._options.fields is not None,
-                                   unknown=self._options.unknown)
+        index = self._target.index
+        partial = self._options.fields is not None or (
+            index is not None and index.projection != "ALL")  # an index holding some fields
+        return self._target.decode(raw, partial=partial, unknown=self._options.unknown)
 
     async def _iterate(
         self, request: dict[str, Any], limit: int | None, progress: _Progress
-    ) -> AsyncIterator[Any]:
+    ) -> AsyncGenerator[Any, None]:
         """Items from `request` on, fetching each next page while the current one is used."""
         remaining = limit
         pending: asyncio.Future[dict[str, Any]] | None = asyncio.ensure_future(
@@ -207,6 +243,16 @@ class _Read(Generic[M]):
     async def all(self) -> list[M]:
         """Every item (up to `limit`), as a list."""
         return [item async for item in self]
+
+    async def to_pandas(self) -> DataFrame:
+        """Every item (up to `limit`) as a pandas DataFrame: `await q.to_pandas()`.
+
+        Raises:
+            ImportError: pandas is not installed (`pip install "dynamap[pandas]"`);
+                raised before any request is sent.
+        """
+        display.require_pandas()
+        return display.to_dataframe(await self.all())
 
     async def first(self) -> M | None:
         """The first item, or None."""
@@ -281,9 +327,9 @@ class Query(_Read[M]):
     def __init__(
         self,
         session: Session,
-        target: type[M] | Table,
+        target: type[M] | Table[Any],
         *,
-        index: str | CompiledIndex | None,
+        index: str | Index | CompiledIndex | None,
         key: Mapping[str, Any],
     ) -> None:
         super().__init__(session, resolve_target(target, index))
@@ -366,7 +412,8 @@ class Scan(_Read[M]):
     operation = "Scan"
 
     def __init__(
-        self, session: Session, target: type[M] | Table, *, index: str | CompiledIndex | None
+        self, session: Session, target: type[M] | Table[Any], *,
+        index: str | Index | CompiledIndex | None,
     ) -> None:
         super().__init__(session, resolve_target(target, index))
         self._segments = 1

@@ -12,20 +12,23 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from pydantic import ValidationError
+
 from dynamap.codec import ModelCodec, decode_value
 from dynamap.compiler import CompiledIndex, CompiledModel, KeyAttribute
-from dynamap.declarations import Table
+from dynamap.declarations import Index, Table
 from dynamap.errors import InvalidKey, InvalidValue
 from dynamap.expressions import Condition, Encoded, F, Parameters, Path, SortCondition
 from dynamap.sortkey import sort_condition
+from dynamap.unique import MARKER_ENTITY
 
-__all__ = ["SKIP", "ReadTarget", "resolve_target"]
+__all__ = ["SKIP", "ReadTarget", "from_projection", "resolve_target"]
 
 #: Returned by `ReadTarget.decode` for an item a collection read leaves out.
 SKIP: Any = object()
 
 
-def resolve_target(target: object, index: str | CompiledIndex | None) -> ReadTarget:
+def resolve_target(target: object, index: str | Index | CompiledIndex | None) -> ReadTarget:
     """The read target for a model class or a Table, optionally on one of its indexes.
 
     Raises:
@@ -46,7 +49,7 @@ def resolve_target(target: object, index: str | CompiledIndex | None) -> ReadTar
 
 
 def _find_index(
-    models: list[CompiledModel[Any]], index: str | CompiledIndex | None
+    models: list[CompiledModel[Any]], index: str | Index | CompiledIndex | None
 ) -> CompiledIndex | None:
     if index is None:
         return None
@@ -62,7 +65,7 @@ def _find_index(
 class ReadTarget:
     """A resolved read target; see the module docstring."""
 
-    table: Table
+    table: Table[Any]
     compiled: CompiledModel[Any] | None
     index: CompiledIndex | None
     by_entity: Mapping[str, CompiledModel[Any]]
@@ -97,9 +100,12 @@ class ReadTarget:
         return list(dict.fromkeys(names))
 
     def required_attributes(self) -> list[Path]:
-        """Attributes a projection must keep: keys (for cursors) and the entity."""
+        """Attributes a projection must keep: keys (for cursors), the entity, and the
+        fields that make up each model's key (so a projected model knows its item)."""
         names = [*self.key_attributes(), self.table.entity_attribute]
-        return [Path.attr(name) for name in names]
+        for compiled in self.by_entity.values():
+            names += [compiled.codec.attribute_names[name] for name in sorted(compiled.key_fields)]
+        return [Path.attr(name) for name in dict.fromkeys(names)]
 
     def cursor_key(self, raw: Mapping[str, Any]) -> dict[str, Any]:
         """The ExclusiveStartKey that resumes right after item `raw`."""
@@ -144,7 +150,8 @@ class ReadTarget:
 
     def entity_filter(self) -> Condition | None:
         """A filter keeping other models of a shared table out of a model's read."""
-        if self.compiled is None or len(self.table.compiled) < 2:
+        shared = len(self.table.compiled) > 1 or any(c.options.unique for c in self.table.compiled)
+        if self.compiled is None or not shared:  # unique fields share it with marker items
             return None
         return F.attr(self.table.entity_attribute) == self.compiled.entity
 
@@ -154,11 +161,31 @@ class ReadTarget:
         if compiled is None:
             entity = raw.get(self.table.entity_attribute, {}).get("S")
             compiled = self.by_entity.get(entity) if isinstance(entity, str) else None
+            if entity == MARKER_ENTITY:  # a unique field's marker item, never a model
+                return SKIP
             if compiled is None:
                 return _unknown(raw, unknown, entity)
         if partial:
-            return compiled.model.model_construct(**compiled.codec.decode_fields(raw))
+            return from_projection(compiled, raw)
         return compiled.from_item(raw)
+
+
+def from_projection(compiled: CompiledModel[Any], raw: Mapping[str, Any]) -> Any:
+    """A model from a projected item: each field read is validated on its own (so a
+    nested model is a model), fields not read keep their defaults, and the model as a
+    whole is not validated (required fields not read stay unset)."""
+    instance = compiled.model.model_construct()
+    values = compiled.codec.decode_fields(raw)
+    validator = compiled.model.__pydantic_validator__
+    for name, attribute in compiled.codec.attribute_names.items():
+        if attribute not in values:
+            continue
+        try:
+            validator.validate_assignment(instance, name, values[attribute])
+        except ValidationError:  # e.g. a nested model with a required field not read
+            instance.__dict__[name] = values[attribute]
+            instance.__pydantic_fields_set__.add(name)
+    return instance
 
 
 def _unknown(raw: Mapping[str, Any], policy: str, entity: object) -> Any:

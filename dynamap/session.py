@@ -17,19 +17,23 @@ decodes the answer with the model's compiled codec.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import os
 import secrets
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterable, Iterable, Mapping
+from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, overload
 
 from pydantic import BaseModel
 
 from dynamap import tables as _tables
+from dynamap import unique as _unique
 from dynamap._transport import ConnectionConfig, Hook, Stats, Transport
+from dynamap._witness import Watch, Witness
 from dynamap.compiler import CompiledIndex, CompiledModel
-from dynamap.declarations import Table
+from dynamap.declarations import Index, Table
 from dynamap.errors import ConditionCheckFailed, ItemNotFound, SessionError
 from dynamap.expressions import Condition
 from dynamap.operations import (
@@ -37,14 +41,18 @@ from dynamap.operations import (
     UpdateSpec,
     delete_request,
     get_request,
+    proves_put,
     put_request,
+    same_item,
     update_request,
+    write_landed,
 )
 from dynamap.query import Query, Scan
+from dynamap.readtarget import from_projection
 from dynamap.retry import RetryPolicy
 
 if TYPE_CHECKING:
-    from dynamap.batch import BatchWriter
+    from dynamap.batch import BatchWriter, DeleteTarget, Duplicates
     from dynamap.coalesce import GetCoalescer
     from dynamap.transaction import Transaction
 
@@ -105,6 +113,8 @@ class Session:
             BatchGetItem.
         max_connections: the size of the HTTP connection pool.
         timeout: seconds before one HTTP request times out.
+        consumed_capacity: ask DynamoDB for the capacity each data request consumed
+            (`ReturnConsumedCapacity: TOTAL`), added up in `stats.consumed_capacity`.
     """
 
     def __init__(
@@ -122,12 +132,13 @@ class Session:
         coalesce_gets: bool = True,
         max_connections: int = 64,
         timeout: float = 30.0,
+        consumed_capacity: bool = False,
     ) -> None:
         config = ConnectionConfig(endpoint_url, region, profile, aws_access_key_id,
                                   aws_secret_access_key, aws_session_token)
         self.retry = retry or RetryPolicy()
         self.transport = Transport(config, self.retry, max_connections=max_connections,
-                                   timeout=timeout)
+                                   timeout=timeout, consumed_capacity=consumed_capacity)
         prefix = table_prefix if table_prefix is not None else os.environ.get(
             "DYNAMAP_TABLE_PREFIX", "")
         self.table_prefix = prefix
@@ -135,8 +146,10 @@ class Session:
         self.cursor_secret = secret.encode() if isinstance(secret, str) else secret
         self.coalesce_gets = coalesce_gets
         self.state: State = "new"
-        self._tokens: list[contextvars.Token[Session | None]] = []
+        self._entered: contextvars.Token[Session | None] | None = None
         self._coalescer: GetCoalescer | None = None
+        self._witness = Witness()
+        self.transport.on_response.append(self._witness.observe)
 
     # -- life -------------------------------------------------------------------
 
@@ -161,7 +174,7 @@ class Session:
 
     async def __aenter__(self) -> Self:
         await self.open()
-        self.bind()
+        self._entered = _current.set(self)
         return self
 
     async def __aexit__(
@@ -170,13 +183,18 @@ class Session:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        if self._tokens:
-            _current.reset(self._tokens.pop())
+        token, self._entered = self._entered, None
+        if token is not None:
+            # Exiting in another context than the one entered (a fixture, a task) leaves
+            # nothing here to restore.
+            with contextlib.suppress(ValueError):
+                _current.reset(token)
         await self.close()
 
     def bind(self) -> None:
-        """Make this session the one model methods use in the current context."""
-        self._tokens.append(_current.set(self))
+        """Make this session the one model methods use in the current context (and in
+        tasks started from it), e.g. once at a web app's startup."""
+        _current.set(self)
 
     def _require_open(self) -> None:
         if self.state != "open":
@@ -201,7 +219,7 @@ class Session:
         self.transport.on_response.append(hook)
         return hook
 
-    def table_name(self, target: Table | type[BaseModel]) -> str:
+    def table_name(self, target: Table[Any] | type[BaseModel]) -> str:
         """The physical name of a table (or a model's table), prefix included."""
         table = target if isinstance(target, Table) else compiled_of(target).table
         return f"{self.table_prefix}{table.name}"
@@ -249,7 +267,12 @@ class Session:
             request = get_request(compiled, table, item_key, consistent=consistent,
                                   fields=fields)
             item = (await self.send("GetItem", request, table=table)).get("Item")
-        return None if item is None else compiled.from_item(item)
+        if item is None:
+            return None
+        if fields is not None:
+            projected: M = from_projection(compiled, item)
+            return projected
+        return compiled.from_item(item)
 
     async def get_or_raise(
         self, model: type[M], /, *, consistent: bool = False, **key: Any
@@ -293,22 +316,44 @@ class Session:
 
     async def _put(self, instance: M, condition: Condition | None, return_old: bool) -> M | None:
         compiled = compiled_of(type(instance))
+        if compiled.options.unique:
+            old: Any = await _unique.unique_put(self, instance, condition)
+            return old if return_old else None
         table = self.table_name(type(instance))
         prepared = put_request(compiled, instance, table, condition=condition,
                                return_old=return_old)
         answer = await self._write("PutItem", prepared, compiled, table)
         _apply_changes(instance, prepared.changes)
-        old = answer.get("Attributes")
-        return None if old is None else compiled.from_item(old)
+        replaced = answer.get("Attributes")
+        return None if replaced is None else compiled.from_item(replaced)
 
     async def _write(
         self, operation: str, prepared: PreparedWrite[Any], compiled: CompiledModel[Any],
         table: str,
     ) -> dict[str, Any]:
-        try:
-            return await self.send(operation, prepared.request, table=table)
-        except ConditionCheckFailed as error:
-            raise _decoded_condition_error(error, compiled) from None
+        request = prepared.request
+        with self._watch_put(operation, request, compiled, table) as watch:
+            try:
+                return await self.send(operation, request, table=table)
+            except ConditionCheckFailed as error:
+                landed = watch is not None and watch.seen
+                if error.ambiguous and (landed or write_landed(compiled, operation, request,
+                                                                error.item)):
+                    return {}  # an earlier try whose answer was lost did this very write
+                raise _decoded_condition_error(error, compiled) from None
+
+    def _watch_put(
+        self, operation: str, request: Mapping[str, Any], compiled: CompiledModel[Any],
+        table: str,
+    ) -> AbstractContextManager[Watch | None]:
+        """While a version-checked put is in flight, watch reads for its item (see
+        `dynamap._witness`)."""
+        if operation != "PutItem" or not proves_put(compiled):
+            return contextlib.nullcontext()
+        item = request["Item"]
+        key = {attribute.attribute: item[attribute.attribute]
+               for attribute in compiled.key_attributes}
+        return self._witness.watch(table, key, lambda stored: same_item(compiled, stored, item))
 
     async def update(
         self,
@@ -347,10 +392,14 @@ class Session:
         known = dict(vars(target))
         version = compiled.options.version
         expected = known.get(version) if version else None
-        prepared = update_request(compiled, known, table, spec, condition=condition,
-                                  expected_version=expected)
-        answer = await self._write("UpdateItem", prepared, compiled, table)
-        fresh = compiled.from_item(answer["Attributes"])
+        if _unique.touches(compiled, spec):
+            fresh: M = await _unique.unique_update(self, compiled, known, spec, condition,
+                                                   expected)
+        else:
+            prepared = update_request(compiled, known, table, spec, condition=condition,
+                                      expected_version=expected)
+            answer = await self._write("UpdateItem", prepared, compiled, table)
+            fresh = compiled.from_item(answer["Attributes"])
         _apply_changes(target, dict(vars(fresh)))
         return fresh
 
@@ -365,6 +414,9 @@ class Session:
         """
         spec = UpdateSpec(**changes)
         compiled = compiled_of(model)
+        if _unique.touches(compiled, spec):
+            fresh: M = await _unique.unique_update(self, compiled, key, spec, condition, None)
+            return fresh
         table = self.table_name(model)
         prepared = update_request(compiled, key, table, spec, condition=condition)
         answer = await self._write("UpdateItem", prepared, compiled, table)
@@ -397,6 +449,10 @@ class Session:
             item_key = compiled.key_of(target)
             version = compiled.options.version
             expected = getattr(target, version) if version else None
+        if compiled.options.unique:
+            deleted: M | None = await _unique.unique_delete(self, compiled, item_key, condition,
+                                                            expected)
+            return deleted
         table = self.table_name(compiled.model)
         request = delete_request(compiled, item_key, table, condition=condition,
                                  expected_version=expected, return_old=True)
@@ -408,10 +464,10 @@ class Session:
 
     def query(
         self,
-        target: type[M] | Table,
+        target: type[M] | Table[M],
         /,
         *,
-        index: str | CompiledIndex | None = None,
+        index: str | Index | CompiledIndex | None = None,
         **key: Any,
     ) -> Query[M]:
         """A query over one partition of a model's table or index (see `Query`).
@@ -426,7 +482,7 @@ class Session:
         return Query(self, target, index=index, key=key)
 
     def scan(
-        self, target: type[M] | Table, /, *, index: str | CompiledIndex | None = None
+        self, target: type[M] | Table[M], /, *, index: str | Index | CompiledIndex | None = None
     ) -> Scan[M]:
         """A scan over a model's table or index (see `Scan`)."""
         self._require_open()
@@ -434,21 +490,125 @@ class Session:
 
     # -- batches and transactions ------------------------------------------------
 
-    def batch(self, **options: Any) -> BatchWriter:
-        """A batch writer: `async with db.batch() as b: b.put(x); b.delete(y)`."""
+    def batch(self, *, concurrency: int = 8, duplicates: Duplicates = "last") -> BatchWriter:
+        """A batch writer: `async with db.batch() as b: b.put(x); b.delete(y)`.
+
+        Writes are sent when the block exits cleanly, in BatchWriteItem requests of up
+        to 25, with unprocessed items retried; batch writes skip optimistic locking
+        (see `dynamap.batch`).
+
+        Args:
+            concurrency: how many requests may be in flight at once.
+            duplicates: a second write to a key in the batch replaces the first
+                ("last", default) or raises `InvalidValue` ("error").
+        """
         from dynamap.batch import BatchWriter
 
-        return BatchWriter(self, **options)
+        self._require_open()
+        return BatchWriter(self, concurrency=concurrency, duplicates=duplicates)
 
-    def transaction(self, **options: Any) -> Transaction:
-        """A write transaction: `async with db.transaction() as t: t.put(x)`."""
+    def transaction(self, *, token: str | None = None) -> Transaction:
+        """A write transaction: `async with db.transaction() as t: t.put(x)`.
+
+        Args:
+            token: the idempotency token (ClientRequestToken); default a new one.
+        """
         from dynamap.transaction import Transaction
 
-        return Transaction(self, **options)
+        self._require_open()
+        return Transaction(self, token=token)
+
+    async def put_many(
+        self, items: Iterable[BaseModel] | AsyncIterable[BaseModel], *, concurrency: int = 8
+    ) -> int:
+        """Put any number of items, of any models, streamed in batches of 25.
+
+        The iterable is read as the batches go, so memory stays bounded however many
+        items it yields. Like `batch()`, this skips optimistic locking.
+
+        Args:
+            items: model instances (an iterable or an async iterable).
+            concurrency: how many BatchWriteItem requests may be in flight at once.
+
+        Returns:
+            The number of writes DynamoDB applied.
+
+        Raises:
+            InvalidValue: an item cannot be stored; the items before it are written
+                first, nothing after it is read.
+            BatchIncomplete: items were left unwritten; it carries exactly those.
+        """
+        from dynamap.batch import encode_puts, write_stream
+
+        self._require_open()
+        return await write_stream(self, encode_puts(self, items), concurrency=concurrency)
+
+    async def delete_many(
+        self, targets: Iterable[DeleteTarget] | AsyncIterable[DeleteTarget], *,
+        concurrency: int = 8,
+    ) -> int:
+        """Delete any number of items, streamed in batches of 25.
+
+        Args:
+            targets: model instances, or `(Model, {key fields})` pairs.
+            concurrency: how many BatchWriteItem requests may be in flight at once.
+
+        Returns:
+            The number of deletes DynamoDB applied (deleting a missing item counts).
+
+        Raises:
+            InvalidKey: a target's key cannot be built; the deletes before it are done.
+            BatchIncomplete: deletes were left undone; it carries exactly those targets.
+        """
+        from dynamap.batch import encode_deletes, write_stream
+
+        self._require_open()
+        return await write_stream(self, encode_deletes(self, targets), concurrency=concurrency)
+
+    async def get_many(
+        self, model: type[M], keys: Iterable[Mapping[str, Any]], *, consistent: bool = False
+    ) -> list[M | None]:
+        """Read many items of one model by their key fields, in BatchGetItem chunks of 100.
+
+        Args:
+            model: the model class.
+            keys: the key fields of each item, e.g. `[{"id": a}, {"id": b}]`; a key
+                may appear more than once.
+            consistent: strongly consistent reads.
+
+        Returns:
+            One entry per key, in the order asked: the item, or None if there is none.
+
+        Raises:
+            InvalidKey: a key cannot be built (before anything is sent).
+            BatchIncomplete: keys were left unread when the retry budget ran out; it
+                carries exactly those key mappings.
+        """
+        from dynamap.batch import get_many
+
+        self._require_open()
+        return await get_many(self, model, keys, consistent=consistent)
+
+    async def get_transaction(
+        self, targets: Iterable[tuple[type[M], Mapping[str, Any]]]
+    ) -> list[M | None]:
+        """Read up to 100 items, of any models, as one consistent snapshot
+        (TransactGetItems): `await db.get_transaction([(User, {"id": a}), ...])`.
+
+        Returns:
+            One entry per target, in order: the item, or None where there is none.
+
+        Raises:
+            InvalidValue: more than 100 items.
+        """
+        from dynamap.transaction import get_transaction
+
+        self._require_open()
+        return await get_transaction(self, targets)
 
     # -- tables -------------------------------------------------------------------
 
-    async def create_tables(self, *targets: type[BaseModel] | Table) -> list[str]:
+    async def create_tables(self, *targets: type[BaseModel] | Table[Any]) -> list[str]:
         """Create the tables of these models (or tables) if missing, add missing GSIs,
         enable TTL, and wait until ACTIVE. Idempotent.
 
@@ -464,7 +624,7 @@ class Session:
             await _tables.apply_plan(self.transport, plan, prefix=self.table_prefix)
         return changes
 
-    async def drop_tables(self, *targets: type[BaseModel] | Table) -> list[str]:
+    async def drop_tables(self, *targets: type[BaseModel] | Table[Any]) -> list[str]:
         """Delete the tables of these models (or tables). Returns the names dropped."""
         self._require_open()
         dropped = []
@@ -485,11 +645,11 @@ def _decoded_condition_error(
 ) -> ConditionCheckFailed:
     item = error.item
     if isinstance(item, dict):
-        try:
+        with contextlib.suppress(ValueError):
             item = compiled.from_item(item)
-        except ValueError:
-            pass
-    return ConditionCheckFailed(
+    decoded = ConditionCheckFailed(
         error.message, item=item, operation=error.operation, table=error.table,
         code=error.code, request_id=error.request_id,
     )
+    decoded.ambiguous = error.ambiguous
+    return decoded

@@ -612,6 +612,12 @@ def test_projection_drops_duplicates_and_covered_paths() -> None:
     assert p.names() == {"#n0": "c", "#n1": "a", "#n2": "d"}
 
 
+def test_projection_counts_a_field_and_its_attribute_as_one_path() -> None:
+    p = Parameters(encode, rename={"page_id": "pageId"})
+    assert projection(p, ["page_id", F.attr("pageId"), "pageId.x", "title"]) == "#n0, #n1"
+    assert p.names() == {"#n0": "pageId", "#n1": "title"}
+
+
 def test_projection_reuses_request_placeholders() -> None:
     p = params()
     (F("a") == 1).encode(p)
