@@ -294,6 +294,10 @@ class _Read(Generic[M]):
         if cursor is not None:
             request["ExclusiveStartKey"] = decode_cursor(self._session.cursor_secret, query_id,
                                                          cursor)
+        if self._options.page_size is None:
+            # One item more than the page shows tells whether another page exists, so the
+            # last page gets no cursor (instead of a cursor to an empty page).
+            request["Limit"] = size + 1
         progress = _Progress()
         async with contextlib.aclosing(self._iterate(request, size, progress)) as items:
             collected: list[M] = [item async for item in items]

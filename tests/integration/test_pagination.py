@@ -65,6 +65,12 @@ async def test_pages_resume_exactly_after_the_last_item_returned(
     check_pages(pages, limit, NODE_IDS)
 
 
+@pytest.mark.parametrize("limit", [2, 5, 10])
+async def test_last_page_has_no_cursor_when_items_divide_evenly(pdb: Session, limit: int) -> None:
+    pages = await all_pages(lambda: pdb.query(Node, page_id="p"), limit=limit)
+    assert [len(page) for page in pages] == [limit] * (len(NODE_IDS) // limit)
+
+
 async def test_pages_with_a_filter_and_in_reverse(pdb: Session) -> None:
     def evens() -> Query[Node]:
         return pdb.query(Node, page_id="p").filter(F("position").is_in(0, 2, 4, 6, 8)
