@@ -1,0 +1,1 @@
+"""Seed 001, prompt-to-issue: users, conversations, messages and tickets in one table."""
