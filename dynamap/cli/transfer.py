@@ -1,0 +1,417 @@
+"""Moving data in and out: `dynamap import` and `dynamap export`.
+
+Import validates every row with the model before the first write (a malformed file
+stops it there), writes the valid rows in chunks through `Session.put_many` (batched,
+retried, never dropped), records its progress after each chunk for `--resume`, and
+puts the rows the model refuses in a rejects file with their line and the reason.
+
+Export scans a model's items (or every model's items of a target's tables, with a
+parallel scan) into JSON Lines, one `model_dump(mode="json", by_alias=True)` object per
+line, which `dynamap import` reads back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+import click
+import orjson
+from pydantic import BaseModel, ValidationError
+
+from dynamap.cli.checkpoint import Checkpoint, checkpoint_path
+from dynamap.cli.connection import Connection, connection_from, connection_options, open_session
+from dynamap.cli.console import counter, echo, note, progress_bar
+from dynamap.cli.errors import (
+    EXIT_ATTENTION,
+    EXIT_INTERRUPTED,
+    CommandError,
+    one_line,
+    summarize_validation,
+)
+from dynamap.cli.readers import FORMATS, Format, Row, RowError, detect_format, prepare, read_rows
+from dynamap.cli.targets import load_model, load_targets, model_spec
+from dynamap.declarations import Table
+from dynamap.errors import DynamapError, InvalidValue
+from dynamap.query import Scan
+from dynamap.session import Session, compiled_of
+from dynamap.tables import describe_table
+
+__all__ = ["export", "import_"]
+
+#: Rows handed to `put_many` at a time; the progress file is saved after each chunk.
+CHUNK_ROWS = 500
+
+
+# -- import ---------------------------------------------------------------------------
+
+
+@dataclass(slots=True)
+class _Validator:
+    """Builds a model instance from a row, or says why it cannot."""
+
+    model: type[BaseModel]
+    renames: Sequence[tuple[str, str]]
+
+    def __call__(self, row: Row) -> BaseModel | str:
+        try:
+            instance = self.model.model_validate(prepare(row.data, self.renames))
+            compiled_of(self.model).to_item(instance)
+        except ValidationError as error:
+            return summarize_validation(error)
+        except (RowError, InvalidValue) as error:
+            return str(error)
+        return instance
+
+
+@dataclass(slots=True)
+class _Survey:
+    """What the validation pass found."""
+
+    rows: int = 0
+    to_write: int = 0
+    rejected: int = 0
+
+
+@dataclass(slots=True)
+class _Job:
+    """One import: its input, its model, and where it has got to."""
+
+    source: Path
+    file_format: Format
+    validate: _Validator
+    spec: str
+    rejects: Path
+    concurrency: int
+    resume: bool
+    progress_path: Path = field(init=False)
+    checkpoint: Checkpoint | None = None
+    skipped: int = 0
+
+    def __post_init__(self) -> None:
+        self.progress_path = checkpoint_path(self.source)
+
+    def rows(self) -> Iterator[Row]:
+        return read_rows(self.source, self.file_format)
+
+
+@click.command("import")
+@click.argument("model", metavar="MODEL")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@connection_options
+@click.option("--format", "file_format", type=click.Choice(FORMATS), default="auto",
+              show_default=True, help="The file's format; auto goes by suffix and content.")
+@click.option("--map", "mappings", multiple=True, metavar="OLD=NEW",
+              help="Rename a field of the file before validation (repeatable), e.g. _id=id.")
+@click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Where rows the model refuses go [default: FILE.rejects.jsonl].")
+@click.option("--resume", is_flag=True,
+              help="Skip the rows an interrupted import of FILE already wrote.")
+@click.option("--concurrency", default=8, show_default=True, type=click.IntRange(1, 64),
+              help="Batch writes in flight at once.")
+def import_(
+    model: str, file: Path, file_format: str, mappings: tuple[str, ...], rejects: Path | None,
+    resume: bool, concurrency: int, **options: Any,
+) -> None:
+    """Import a JSON, JSON Lines or CSV file as MODEL items.
+
+    MODEL is module:Class. FILE is a JSON array, JSON Lines (mongoexport's extended
+    JSON included) or CSV with a header row. Every row is validated by the model
+    before anything is written; rows it refuses go to the rejects file with their
+    line and the reason, and make the exit code 1.
+    """
+    connection = connection_from(options)
+    model_class = load_model(model)
+    _refuse_unique(model_class)
+    job = _Job(
+        source=file, file_format=detect_format(file, file_format),
+        validate=_Validator(model_class, _renames(mappings)), spec=model_spec(model_class),
+        rejects=rejects or file.with_name(file.name + ".rejects.jsonl"),
+        concurrency=concurrency, resume=resume,
+    )
+    job.checkpoint = _saved_progress(job)
+    survey = _survey(job)
+    try:
+        written, elapsed = asyncio.run(_import(connection, job, survey))
+    except KeyboardInterrupt:
+        raise CommandError(_interrupted(job), exit_code=EXIT_INTERRUPTED) from None
+    _summarize(job, survey, written, elapsed)
+    if survey.rejected:
+        raise click.exceptions.Exit(EXIT_ATTENTION)
+
+
+def _refuse_unique(model: type[BaseModel]) -> None:
+    unique = compiled_of(model).options.unique
+    if unique:
+        raise CommandError(
+            f"{model.__name__} declares unique fields ({', '.join(unique)}), which batched "
+            "writes cannot keep: their marker items need a transaction per item; write "
+            "these items with `db.put` in a script instead"
+        )
+
+
+def _renames(mappings: Sequence[str]) -> list[tuple[str, str]]:
+    renames = []
+    for mapping in mappings:
+        old, _, new = mapping.partition("=")
+        if not old.strip() or not new.strip():
+            raise click.BadParameter(f"{mapping!r} is not OLD=NEW", param_hint="--map")
+        renames.append((old.strip(), new.strip()))
+    return renames
+
+
+def _saved_progress(job: _Job) -> Checkpoint | None:
+    if not job.resume:
+        if job.progress_path.exists():
+            note(f"note: {job.progress_path} records an interrupted import; starting over "
+                 "(pass --resume to continue it instead)")
+        return None
+    saved = Checkpoint.load(job.progress_path)
+    if saved is None:
+        note(f"note: no progress file {job.progress_path}; importing from the first row")
+    return saved
+
+
+def _survey(job: _Job) -> _Survey:
+    """Validate every row (the rejects file gets the refused ones) before any write."""
+    survey = _Survey()
+    skip = job.checkpoint.rows if job.checkpoint else 0
+    with _rejects_file(job.rejects) as rejects, counter("rows") as bar:
+        task = bar.add_task("validating", total=None)
+        for row in job.rows():
+            survey.rows += 1
+            outcome = job.validate(row)
+            if isinstance(outcome, str):
+                survey.rejected += 1
+                rejects.write(_reject_line(row, outcome))
+            elif row.number > skip:
+                survey.to_write += 1
+            bar.advance(task)
+    if not survey.rejected:
+        job.rejects.unlink(missing_ok=True)
+    return survey
+
+
+@contextlib.contextmanager
+def _rejects_file(path: Path) -> Iterator[IO[bytes]]:
+    """The rejects file, written afresh; removed again if the validation pass fails."""
+    try:
+        with path.open("wb") as stream:
+            yield stream
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+
+
+def _reject_line(row: Row, reason: str) -> bytes:
+    record = {"line": row.line, "row": row.data, "reason": reason}
+    return orjson.dumps(record, default=str) + b"\n"
+
+
+async def _import(connection: Connection, job: _Job, survey: _Survey) -> tuple[int, float]:
+    """Write the valid rows; the number written and the seconds the writing took."""
+    async with open_session(connection) as db:
+        table = db.table_name(job.validate.model)
+        await _require_table(db, table)
+        if job.checkpoint is not None:
+            job.checkpoint.check(job.progress_path, job.spec, table)
+        else:
+            job.checkpoint = Checkpoint(job.spec, table)
+        job.skipped = job.checkpoint.written
+        started = time.monotonic()
+        with progress_bar("rows") as bar:
+            task = bar.add_task(f"importing into {table}", total=survey.to_write)
+            await _write_rows(db, job, job.checkpoint, lambda n: bar.advance(task, n))
+        elapsed = time.monotonic() - started
+    job.progress_path.unlink(missing_ok=True)
+    return job.checkpoint.written - job.skipped, elapsed
+
+
+async def _require_table(db: Session, table: str) -> None:
+    if await describe_table(db.transport, table) is None:
+        raise CommandError(
+            f"table {table} does not exist; create it first with `dynamap create-tables "
+            "TARGET` (with the same --prefix)"
+        )
+
+
+async def _write_rows(
+    db: Session, job: _Job, checkpoint: Checkpoint, advance: Callable[[int], object]
+) -> None:
+    chunk: list[BaseModel] = []
+    done = checkpoint.rows
+    for row in job.rows():
+        if row.number <= checkpoint.rows:
+            continue
+        outcome = job.validate(row)
+        if not isinstance(outcome, str):
+            chunk.append(outcome)
+        done = row.number
+        if len(chunk) >= CHUNK_ROWS:
+            await _flush(db, job, checkpoint, chunk, done, advance)
+            chunk = []
+    await _flush(db, job, checkpoint, chunk, done, advance)
+
+
+async def _flush(
+    db: Session, job: _Job, checkpoint: Checkpoint, chunk: list[BaseModel], done: int,
+    advance: Callable[[int], object],
+) -> None:
+    if chunk:
+        try:
+            await db.put_many(chunk, concurrency=job.concurrency)
+        except DynamapError as error:
+            raise CommandError(f"{one_line(error)}; {_resume_hint(job)}") from error
+    checkpoint.rows = done
+    checkpoint.written += len(chunk)
+    checkpoint.save(job.progress_path)
+    advance(len(chunk))
+
+
+def _resume_hint(job: _Job) -> str:
+    written = job.checkpoint.written if job.checkpoint else 0
+    return (f"{written:,} rows are written; run the same command with --resume to "
+            "continue after them")
+
+
+def _interrupted(job: _Job) -> str:
+    return f"interrupted; {_resume_hint(job)}"
+
+
+def _summarize(job: _Job, survey: _Survey, written: int, elapsed: float) -> None:
+    table = job.checkpoint.table if job.checkpoint else "?"
+    rate = f", {written / elapsed:,.0f} rows/s" if elapsed > 0 and written else ""
+    echo(f"imported {written:,} rows into {table} as {job.spec} ({elapsed:.1f} s{rate})")
+    if job.skipped:
+        echo(f"skipped {job.skipped:,} rows written by the interrupted import (--resume)")
+    if survey.rejected:
+        echo(f"rejected {survey.rejected:,} of {survey.rows:,} rows: see {job.rejects}")
+
+
+# -- export ---------------------------------------------------------------------------
+
+
+@click.command("export")
+@click.argument("target", metavar="TARGET|MODEL")
+@click.option("--out", required=True, type=click.Path(path_type=Path),
+              help="The .jsonl file to write; a directory when the target has several "
+                   "models (one MODEL.jsonl each).")
+@click.option("--segments", default=4, show_default=True, type=click.IntRange(1, 1000),
+              help="Parallel scan segments.")
+@connection_options
+def export(target: str, out: Path, segments: int, **options: Any) -> None:
+    """Export items to JSON Lines (readable by import).
+
+    TARGET|MODEL is a module or file (every model of its tables) or module:Class
+    (that model's items only). The table is read with a parallel scan.
+    """
+    connection = connection_from(options)
+    plan = _export_plan(target, out)
+    counts = asyncio.run(_export(connection, plan, segments))
+    for model, path in plan.files.items():
+        echo(f"exported {counts.get(model, 0):,} {model.__name__} items to {path}")
+    if counts.get(None):
+        note(f"note: skipped {counts[None]:,} items of entities no model declares")
+    for model, path in plan.files.items():
+        if counts.get(model):
+            echo(f"  import them with: dynamap import {model_spec(model)} {path}")
+
+
+@dataclass(frozen=True, slots=True)
+class _ExportPlan:
+    """Which tables to scan and which file each model's items go to."""
+
+    tables: tuple[Table, ...]
+    files: dict[type[Any], Path]
+    whole_tables: bool
+
+
+def _export_plan(target: str, out: Path) -> _ExportPlan:
+    if _is_model_spec(target):
+        model = load_model(target)
+        table = compiled_of(model).table
+        return _ExportPlan((table,), {model: out}, whole_tables=False)
+    tables = load_targets([target]).tables
+    models = [compiled.model for table in tables for compiled in table.compiled]
+    if len(models) == 1:
+        return _ExportPlan(tables, {models[0]: out}, whole_tables=True)
+    if out.exists() and not out.is_dir():
+        raise CommandError(
+            f"{target} has {len(models)} models, so --out must be a directory (one "
+            f".jsonl per model), and {out} is a file"
+        )
+    names = [model.__name__ for model in models]
+    clash = sorted({name for name in names if names.count(name) > 1})
+    if clash:
+        raise CommandError(f"several models are named {', '.join(clash)}; export each as "
+                           "module:Class")
+    return _ExportPlan(tables, {m: out / f"{m.__name__}.jsonl" for m in models}, True)
+
+
+def _is_model_spec(target: str) -> bool:
+    head, _, name = target.rpartition(":")
+    return bool(head) and name.isidentifier()
+
+
+async def _export(
+    connection: Connection, plan: _ExportPlan, segments: int
+) -> dict[type[Any] | None, int]:
+    counts: dict[type[Any] | None, int] = {}
+    async with open_session(connection) as db:
+        for table in plan.tables:
+            await _require_table(db, db.table_name(table))
+        with _Writers(plan.files) as writers, counter("items") as bar:
+            for table in plan.tables:
+                task = bar.add_task(f"exporting {db.table_name(table)}", total=None)
+                async for item in _scan(db, plan, table, segments):
+                    kind = type(item) if isinstance(item, BaseModel) else None
+                    counts[kind] = counts.get(kind, 0) + 1
+                    if kind is not None:
+                        writers.write(item)
+                    bar.advance(task)
+    return counts
+
+
+def _scan(db: Session, plan: _ExportPlan, table: Table, segments: int) -> Scan[Any]:
+    if plan.whole_tables:
+        return db.scan(table).unknown("raw").segments(segments)
+    (model,) = plan.files
+    return db.scan(model).segments(segments)
+
+
+class _Writers:
+    """One JSON Lines file per model, each written under a temporary name and renamed
+    into place only when the whole export succeeded."""
+
+    def __init__(self, files: dict[type[Any], Path]) -> None:
+        self.files = files
+        self.streams: dict[type[Any], IO[bytes]] = {}
+
+    def __enter__(self) -> _Writers:
+        for model, path in self.files.items():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self.streams[model] = _partial(path).open("wb")
+        return self
+
+    def write(self, item: BaseModel) -> None:
+        data = item.model_dump(mode="json", by_alias=True)
+        self.streams[type(item)].write(orjson.dumps(data) + b"\n")
+
+    def __exit__(self, exc_type: type[BaseException] | None, *rest: object) -> None:
+        for stream in self.streams.values():
+            stream.close()
+        for path in self.files.values():
+            if exc_type is None:
+                os.replace(_partial(path), path)
+            else:
+                _partial(path).unlink(missing_ok=True)
+
+
+def _partial(path: Path) -> Path:
+    return path.with_name(path.name + ".partial")

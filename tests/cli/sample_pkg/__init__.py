@@ -1,0 +1,1 @@
+"""A package whose models live in submodules, found by importing it recursively."""
