@@ -14,6 +14,7 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Generic, TypeVar
 
+import orjson
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
@@ -175,6 +176,10 @@ class CompiledModel(Generic[M]):
                     if encoded is not None:
                         item[attribute.attribute] = encoded
         item[self.table.entity_attribute] = {"S": self.entity}
+        # Sizing by DynamoDB's rules walks every value; its JSON text is never smaller,
+        # so the walk is only needed for items whose JSON is over the limit.
+        if len(orjson.dumps(item)) <= MAX_ITEM_BYTES:
+            return item
         size = item_size(item)
         if size > MAX_ITEM_BYTES:
             raise ItemTooLarge(

@@ -8,7 +8,8 @@ item (by its entity attribute, for collections).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,7 +23,7 @@ from dynamap.expressions import Condition, Encoded, F, Parameters, Path, SortCon
 from dynamap.sortkey import sort_condition
 from dynamap.unique import MARKER_ENTITY
 
-__all__ = ["SKIP", "ReadTarget", "from_projection", "resolve_target"]
+__all__ = ["SKIP", "ReadTarget", "from_projection", "plain_item", "resolve_target"]
 
 #: Returned by `ReadTarget.decode` for an item a collection read leaves out.
 SKIP: Any = object()
@@ -155,6 +156,13 @@ class ReadTarget:
             return None
         return F.attr(self.table.entity_attribute) == self.compiled.entity
 
+    def decoder(self, *, partial: bool, unknown: str) -> Callable[[Mapping[str, Any]], Any]:
+        """`decode` with these options, resolved once for a whole read: for whole items
+        of one model it is the model codec's own `decode`, with nothing in between."""
+        if self.compiled is not None and not partial:
+            return self.compiled.codec.decode
+        return functools.partial(self.decode, partial=partial, unknown=unknown)
+
     def decode(self, raw: Mapping[str, Any], *, partial: bool, unknown: str) -> Any:
         """Decode one item to its model; SKIP, a raw dict or an error for unknown ones."""
         compiled = self.compiled
@@ -188,9 +196,15 @@ def from_projection(compiled: CompiledModel[Any], raw: Mapping[str, Any]) -> Any
     return instance
 
 
+def plain_item(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """An item as a plain dict, as `raw` reads return it: every attribute (keys and
+    entity included) decoded by its stored type alone (see `dynamap.codec.decode_value`)."""
+    return {name: decode_value(value) for name, value in raw.items()}
+
+
 def _unknown(raw: Mapping[str, Any], policy: str, entity: object) -> Any:
     if policy == "raw":
-        return {name: decode_value(value) for name, value in raw.items()}
+        return plain_item(raw)
     if policy == "error":
         raise InvalidValue(f"item of unknown entity {entity!r} in a collection read")
     return SKIP

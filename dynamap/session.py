@@ -48,7 +48,7 @@ from dynamap.operations import (
     write_landed,
 )
 from dynamap.query import Query, Scan
-from dynamap.readtarget import from_projection
+from dynamap.readtarget import from_projection, plain_item
 from dynamap.retry import RetryPolicy
 
 if TYPE_CHECKING:
@@ -241,6 +241,18 @@ class Session:
 
     # -- items ------------------------------------------------------------------
 
+    @overload
+    async def get(
+        self, model: type[M], /, *, consistent: bool = ..., fields: Iterable[str] | None = ...,
+        raw: Literal[False] = ..., **key: Any,
+    ) -> M | None: ...
+
+    @overload
+    async def get(
+        self, model: type[M], /, *, consistent: bool = ..., fields: Iterable[str] | None = ...,
+        raw: Literal[True], **key: Any,
+    ) -> dict[str, Any] | None: ...
+
     async def get(
         self,
         model: type[M],
@@ -248,14 +260,18 @@ class Session:
         *,
         consistent: bool = False,
         fields: Iterable[str] | None = None,
+        raw: bool = False,
         **key: Any,
-    ) -> M | None:
+    ) -> M | dict[str, Any] | None:
         """Read one item by its key fields; None when there is none.
 
         Args:
             model: the model class.
             consistent: a strongly consistent read.
             fields: read only these fields (a projection); the rest get defaults.
+            raw: return the stored item as a plain dict instead of a model: every
+                attribute (keys and entity included) decoded by its stored type alone,
+                nothing validated (as `db.query(...).raw()` returns items).
             **key: the fields the model's key templates name, e.g. `id=...`.
         """
         compiled = compiled_of(model)
@@ -269,6 +285,8 @@ class Session:
             item = (await self.send("GetItem", request, table=table)).get("Item")
         if item is None:
             return None
+        if raw:
+            return plain_item(item)
         if fields is not None:
             projected: M = from_projection(compiled, item)
             return projected
@@ -278,7 +296,7 @@ class Session:
         self, model: type[M], /, *, consistent: bool = False, **key: Any
     ) -> M:
         """Like `get`, but a missing item raises `ItemNotFound`."""
-        found = await self.get(model, consistent=consistent, **key)
+        found = await self.get(model, consistent=consistent, raw=False, **key)
         if found is None:
             raise ItemNotFound(f"no {model.__name__} with {key}", operation="GetItem",
                                table=self.table_name(model), code="ItemNotFound")
@@ -584,19 +602,20 @@ class Session:
             BatchIncomplete: keys were left unread when the retry budget ran out; it
                 carries exactly those key mappings.
         """
-        from dynamap.batch import get_many
+        from dynamap.batch_get import get_many
 
         self._require_open()
         return await get_many(self, model, keys, consistent=consistent)
 
     async def get_transaction(
-        self, targets: Iterable[tuple[type[M], Mapping[str, Any]]]
-    ) -> list[M | None]:
+        self, targets: Iterable[tuple[type[BaseModel], Mapping[str, Any]]]
+    ) -> list[Any]:
         """Read up to 100 items, of any models, as one consistent snapshot
         (TransactGetItems): `await db.get_transaction([(User, {"id": a}), ...])`.
 
         Returns:
-            One entry per target, in order: the item, or None where there is none.
+            One entry per target, in order: an instance of its model, or None where
+            there is no item.
 
         Raises:
             InvalidValue: more than 100 items.

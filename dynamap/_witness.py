@@ -1,0 +1,116 @@
+"""Proof that a version-checked put landed although its answer was lost.
+
+A put whose answer is lost (a dropped connection, a 5xx) is retried. If the first try
+had in fact been applied, the retry's version check fails. When the stored item is
+still exactly the item written, that is proof enough (`operations.write_landed`). But
+under contention another writer may already have replaced it, and the proof is gone.
+
+Any writer that replaced it had to read it first (the version check sees to that).
+Within one session such a read passes through the transport, so while a
+version-checked put is in flight, the session's `Witness` looks at every answer for
+the exact item that put wrote; seeing it stored proves the put landed. The item is
+unique to its write because it carries the model's `updated` timestamp, which is why
+only models with both a version and an `updated` field are watched. Writers in other
+processes remain unseen: for them, the retry's `ConditionCheckFailed` says
+`ambiguous=True`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from dynamap._transport import RequestEvent
+from dynamap.coalesce import canonical_key
+from dynamap.errors import ConditionCheckFailed, TransactionCanceled
+
+__all__ = ["Watch", "Witness"]
+
+Item = Mapping[str, Any]
+
+
+@dataclass(slots=True)
+class Watch:
+    """One put in flight: the item it wrote, and whether a read has seen it stored."""
+
+    same: Callable[[Item], bool]
+    seen: bool = False
+
+
+class Witness:
+    """Watches a session's answers for the items of its version-checked puts in flight."""
+
+    def __init__(self) -> None:
+        self._watches: dict[bytes, list[Watch]] = {}
+        self._key_names: dict[str, tuple[str, ...]] = {}
+
+    @contextmanager
+    def watch(
+        self, table: str, key: Item, same: Callable[[Item], bool]
+    ) -> Iterator[Watch]:
+        """Watch for the item with `key` in `table` for which `same` is true."""
+        self._key_names[table] = tuple(key)
+        identity = _identity(table, key)
+        watch = Watch(same)
+        self._watches.setdefault(identity, []).append(watch)
+        try:
+            yield watch
+        finally:
+            watches = self._watches[identity]
+            watches.remove(watch)
+            if not watches:
+                del self._watches[identity]
+
+    def observe(self, event: RequestEvent) -> None:
+        """A transport `on_response` hook: look at the items an answer shows stored."""
+        if not self._watches:
+            return
+        for table, item in _stored_items(event):
+            names = self._key_names.get(table)
+            if names is None or not all(name in item for name in names):
+                continue
+            for watch in self._watches.get(_identity(table, {n: item[n] for n in names}), ()):
+                if not watch.seen and watch.same(item):
+                    watch.seen = True
+
+
+def _identity(table: str, key: Item) -> bytes:
+    return table.encode() + b"\x00" + canonical_key(key)
+
+
+def _stored_items(event: RequestEvent) -> Iterator[tuple[str, Item]]:
+    """The (table, item) pairs an answer shows as stored (now, or just before a write)."""
+    request, response = event.request, event.response or {}
+    table = request.get("TableName")
+    if isinstance(table, str):
+        for item in response.get("Items", ()):
+            yield table, item
+        if "Item" in response:
+            yield table, response["Item"]
+        if request.get("ReturnValues") == "ALL_OLD" and "Attributes" in response:
+            yield table, response["Attributes"]
+        if isinstance(event.error, ConditionCheckFailed) and isinstance(event.error.item, dict):
+            yield table, event.error.item
+    responses = response.get("Responses")
+    if isinstance(responses, dict):  # BatchGetItem
+        for name, items in responses.items():
+            for item in items:
+                yield name, item
+    yield from _transaction_items(event)
+
+
+def _transaction_items(event: RequestEvent) -> Iterator[tuple[str, Item]]:
+    actions = event.request.get("TransactItems")
+    if not actions:
+        return
+    tables = [next(iter(action.values())).get("TableName") for action in actions]
+    if event.response is not None and isinstance(event.response.get("Responses"), list):
+        for table, answer in zip(tables, event.response["Responses"], strict=False):
+            if isinstance(table, str) and "Item" in answer:
+                yield table, answer["Item"]
+    if isinstance(event.error, TransactionCanceled):
+        for table, reason in zip(tables, event.error.cancellation_reasons, strict=False):
+            if isinstance(table, str) and isinstance(reason.get("Item"), dict):
+                yield table, reason["Item"]
