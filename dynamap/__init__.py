@@ -5,6 +5,7 @@ from dynamap import GSI, F, Key, Model, Session, Table
 ```
 """
 
+from dynamap._transport import RequestEvent, Stats
 from dynamap.declarations import GSI, LSI, Key, Table
 from dynamap.defaults import new_id, utcnow
 from dynamap.errors import (
@@ -61,11 +62,13 @@ __all__ = [
     "OperationError",
     "Page",
     "Query",
+    "RequestEvent",
     "RetryPolicy",
     "Scan",
     "ServiceUnavailable",
     "Session",
     "SessionError",
+    "Stats",
     "Table",
     "TableNotFound",
     "TableSchema",

@@ -9,9 +9,9 @@ without `table=` is abstract: a base for shared fields, never stored itself.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, Self
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, Self, dataclass_transform
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
 from dynamap import display
 from dynamap._compat import ModelMetaclass
@@ -32,6 +32,9 @@ __all__ = ["Model", "ModelMeta"]
 _KEY_ROLES = ("pk", "sk")
 
 
+# Type checkers look for `dataclass_transform` on a model's own metaclass only, not on
+# the metaclass's bases, so pydantic's marking is repeated here: it types constructors.
+@dataclass_transform(kw_only_default=True, field_specifiers=(Field, PrivateAttr))
 class ModelMeta(ModelMetaclass):
     """Compiles dynamap declarations at class creation; see the module docstring."""
 
@@ -209,7 +212,7 @@ class Model(BaseModel, metaclass=ModelMeta):
     @classmethod
     async def get(cls, *, consistent: bool = False, **key: Any) -> Self | None:
         """Read one item by its key fields from the bound session; None if missing."""
-        return await current_session().get(cls, consistent=consistent, **key)
+        return await current_session().get(cls, consistent=consistent, raw=False, **key)
 
     @classmethod
     async def get_or_raise(cls, *, consistent: bool = False, **key: Any) -> Self:

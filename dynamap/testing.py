@@ -1,17 +1,20 @@
 """A pytest plugin: a local DynamoDB per test run and isolated tables per test.
 
 Registered through the `pytest11` entry point, so installing dynamap makes these
-fixtures available to any test suite:
+fixtures available to any test suite (see `docs/testing.md`):
 
-- `dynamap_server`: a local DynamoDB (DynamoDB Local, or moto with
-  `--dynamap-engine=moto`) started once per test session.
+- `dynamap_server`: a local DynamoDB started once per test session: DynamoDB Local
+  when Java can run it, else moto; pick one with `--dynamap-engine` or the
+  `dynamap_engine` ini option.
 - `dynamap_session`: an open `Session` on that server whose table prefix is unique to
   the test; every table it creates is deleted when the test ends.
+- `dynamap_tables`: creates the tables of the models a test names and returns the
+  session: `db = await dynamap_tables(Page, Node)`.
 
 ```python
-async def test_pages(dynamap_session):
-    await dynamap_session.create_tables(Page)
-    await dynamap_session.put(Page(title="Home"))
+async def test_pages(dynamap_tables):
+    db = await dynamap_tables(Page)
+    await db.put(Page(title="Home"))
 ```
 """
 
@@ -19,50 +22,122 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator, Iterator
+from typing import Any, Literal, cast
 
 import pytest
 
-from dynamap.local import LocalDynamoDB
+from dynamap.declarations import Table
+from dynamap.local import Engine, LocalDynamoDB
 from dynamap.session import Session
 
-__all__ = ["dynamap_server", "dynamap_session", "isolated_session"]
+try:  # async fixtures must be pytest-asyncio's to work in its default strict mode
+    from pytest_asyncio import fixture as _async_fixture
+except ImportError:  # pragma: no cover - without pytest-asyncio (anyio, or no async tests)
+    _async_fixture = pytest.fixture  # type: ignore[assignment]
+
+__all__ = [
+    "ENGINE_CHOICES",
+    "TableFactory",
+    "dynamap_server",
+    "dynamap_session",
+    "dynamap_tables",
+    "isolated_session",
+    "selected_engine",
+]
+
+#: The values `--dynamap-engine` and the `dynamap_engine` ini option accept.
+ENGINE_CHOICES = ("auto", "dynamodb-local", "moto")
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    """Add `--dynamap-engine` (dynamodb-local, moto or auto)."""
+    """Add `--dynamap-engine` and its ini twin `dynamap_engine`."""
     group = parser.getgroup("dynamap")
     group.addoption(
         "--dynamap-engine",
-        default="auto",
-        choices=("auto", "dynamodb-local", "moto"),
-        help="local DynamoDB engine for dynamap fixtures (default: dynamodb-local if Java "
-        "is installed, else moto)",
+        default=None,
+        choices=ENGINE_CHOICES,
+        help="local DynamoDB engine for dynamap's fixtures: dynamodb-local, moto, or auto "
+        "(the default: dynamodb-local if Java is installed, else moto)",
     )
+    parser.addini(
+        "dynamap_engine",
+        help="local DynamoDB engine for dynamap's fixtures (overridden by --dynamap-engine)",
+        default="auto",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Check the engine option before any test runs."""
+    selected_engine(config)
+
+
+def selected_engine(config: pytest.Config) -> Engine | Literal["auto"]:
+    """The engine chosen for this run: the command line, else the ini file, else auto.
+
+    Raises:
+        pytest.UsageError: the ini option names no known engine.
+    """
+    engine = config.getoption("--dynamap-engine") or config.getini("dynamap_engine") or "auto"
+    if engine not in ENGINE_CHOICES:
+        raise pytest.UsageError(
+            f"dynamap_engine = {engine!r}; choose one of {', '.join(ENGINE_CHOICES)}"
+        )
+    return cast("Engine | Literal['auto']", engine)
 
 
 @pytest.fixture(scope="session")
 def dynamap_server(request: pytest.FixtureRequest) -> Iterator[LocalDynamoDB]:
     """A local DynamoDB server for the whole test session."""
-    engine = request.config.getoption("--dynamap-engine")
-    with LocalDynamoDB(engine) as server:
+    with LocalDynamoDB(selected_engine(request.config)) as server:
         yield server
 
 
-@pytest.fixture
+@_async_fixture
 async def dynamap_session(dynamap_server: LocalDynamoDB) -> AsyncIterator[Session]:
     """An open session whose tables are unique to this test and dropped after it."""
     async with isolated_session(dynamap_server.endpoint_url) as session:
         yield session
 
 
-class isolated_session:  # noqa: N801 - used like a function: `async with isolated_session(url)`
-    """An open Session with a unique table prefix; drops its tables on exit."""
+class TableFactory:
+    """What the `dynamap_tables` fixture gives: `await dynamap_tables(Page, Node)`
+    creates those models' tables (with their indexes) and returns the session."""
 
-    def __init__(self, endpoint_url: str, **options: object) -> None:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    async def __call__(self, *targets: type[Any] | Table[Any]) -> Session:
+        """Create the tables of these models (or tables) on the test's session.
+
+        Returns:
+            The test's session (the `dynamap_session` fixture), tables in place.
+        """
+        if not targets:
+            raise TypeError("name the models whose tables to create: dynamap_tables(Page)")
+        await self.session.create_tables(*targets)
+        return self.session
+
+
+@pytest.fixture
+def dynamap_tables(dynamap_session: Session) -> TableFactory:
+    """A factory that creates the tables of the models a test names; they are dropped
+    with the rest of the test's tables when it ends."""
+    return TableFactory(dynamap_session)
+
+
+class isolated_session:  # noqa: N801 - used like a function: `async with isolated_session(url)`
+    """An open Session with a unique table prefix; drops its tables on exit.
+
+    Args:
+        endpoint_url: the local DynamoDB to connect to.
+        **options: more keyword arguments for `Session`.
+    """
+
+    def __init__(self, endpoint_url: str, **options: Any) -> None:
         prefix = f"t{uuid.uuid4().hex[:12]}-"
         self.session = Session(
             endpoint_url=endpoint_url, region="us-east-1", aws_access_key_id="local",
-            aws_secret_access_key="local", table_prefix=prefix, **options,  # type: ignore[arg-type]
+            aws_secret_access_key="local", table_prefix=prefix, **options,
         )
 
     async def __aenter__(self) -> Session:

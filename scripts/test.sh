@@ -13,6 +13,6 @@ if [ "$status" = 5 ]; then
 fi
 if [ "$status" = 0 ] && [ "$#" = 0 ]; then
   .venv/bin/ruff check dynamap
-  .venv/bin/mypy --strict dynamap
+  .venv/bin/mypy --strict dynamap tests/typing
 fi
 exit "$status"

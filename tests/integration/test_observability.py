@@ -130,6 +130,7 @@ async def test_each_request_logs_one_debug_line(
 ) -> None:
     await metered.put(Reading(sensor="s1", kind="humidity"))
     caplog.set_level(logging.DEBUG, logger="dynamap")
+    caplog.clear()
     await metered.query(Reading, index=Reading.by_kind, kind="humidity").all()
     [record] = [r for r in caplog.records if r.name == "dynamap"]
     message = record.getMessage()
@@ -160,3 +161,17 @@ async def test_log_line_and_stats_show_retries_and_the_final_error(
 async def test_ping_answers_true_for_a_live_server(db: Session) -> None:
     assert await db.ping() is True
     assert db.stats.requests["ListTables"] >= 1
+
+
+async def test_batch_and_transaction_lines_name_their_tables(
+    metered: Session, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG, logger="dynamap")
+    async with metered.batch() as batch:
+        batch.put(Reading(sensor="s2"))
+    async with metered.transaction() as transaction:
+        transaction.put(Reading(sensor="s3"))
+    table = metered.table_name(Reading)
+    lines = [r.getMessage() for r in caplog.records if r.name == "dynamap"]
+    assert any(line.startswith(f"BatchWriteItem table={table} index=- ") for line in lines)
+    assert any(line.startswith(f"TransactWriteItems table={table} index=- ") for line in lines)
