@@ -89,7 +89,7 @@ def put_request(
     With a version field, a version of 0 means "new": the put requires that no item
     has the key yet; otherwise it requires the stored version to equal the instance's.
     """
-    changes = _timestamps(compiled, instance, now or datetime.now(UTC), creating=True)
+    changes = _timestamps(compiled, instance, now, creating=True)
     conditions = [condition] if condition is not None else []
     version = compiled.options.version
     if version is not None:
@@ -111,10 +111,13 @@ def _version_condition(compiled: CompiledModel[Any], version: str, current: int)
 
 
 def _timestamps(
-    compiled: CompiledModel[Any], instance: object, now: datetime, *, creating: bool
+    compiled: CompiledModel[Any], instance: object, now: datetime | None, *, creating: bool
 ) -> dict[str, Any]:
     changes: dict[str, Any] = {}
     created, updated = compiled.options.created, compiled.options.updated
+    if created is None and updated is None:
+        return changes
+    now = now or datetime.now(UTC)
     if creating and created is not None and getattr(instance, created) is None:
         changes[created] = now
     if updated is not None:
@@ -128,6 +131,8 @@ def _add_condition(
     conditions: list[Condition],
     params: Parameters | None = None,
 ) -> None:
+    if not conditions and params is None:
+        return  # nothing to add
     params = params or model_parameters(compiled)
     if conditions:
         combined = conditions[0]
@@ -215,7 +220,7 @@ def update_request(
     _refuse_key_changes(compiled, touched)
     update = Update()
     _apply_spec(compiled, update, spec)
-    changes = _timestamps(compiled, _Known(known), now or datetime.now(UTC), creating=False)
+    changes = _timestamps(compiled, _Known(known), now, creating=False)
     changes = {name: value for name, value in changes.items() if name not in touched}
     for name, value in changes.items():
         update.set(F.attr(compiled.codec.attribute_names[name]), _encoded(compiled, name, value))

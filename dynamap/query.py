@@ -17,12 +17,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncGenerator, AsyncIterator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, Literal, Self, TypeVar
 
 from dynamap import display
-from dynamap.codec import decode_value
 from dynamap.cursor import decode_cursor, encode_cursor, fingerprint
 from dynamap.errors import InvalidKey
 from dynamap.expressions import (
@@ -33,7 +32,7 @@ from dynamap.expressions import (
     key_condition,
     projection,
 )
-from dynamap.readtarget import SKIP, ReadTarget, resolve_target
+from dynamap.readtarget import SKIP, ReadTarget, plain_item, resolve_target
 from dynamap.sortkey import sort_condition
 
 if TYPE_CHECKING:
@@ -48,6 +47,8 @@ __all__ = ["Page", "Query", "Scan"]
 
 M = TypeVar("M")
 Unknown = Literal["skip", "raw", "error"]
+#: Items decoded between two turns given to the event loop (see `_Read._iterate`).
+_YIELD_EVERY = 256
 
 
 @dataclass(slots=True)
@@ -196,32 +197,44 @@ class _Read(Generic[M]):
     async def _send(self, request: Mapping[str, Any]) -> dict[str, Any]:
         return await self._session.send(self.operation, request, table=request["TableName"])
 
-    def _decode(self, raw: Mapping[str, Any]) -> Any:
+    def _decoder(self) -> Callable[[Mapping[str, Any]], Any]:
+        """How each item of this read is decoded, resolved once per read."""
         if self._options.raw:
-            return {name: decode_value(value) for name, value in raw.items()}
+            return plain_item
         index = self._target.index
         partial = self._options.fields is not None or (
             index is not None and index.projection != "ALL")  # an index holding some fields
-        return self._target.decode(raw, partial=partial, unknown=self._options.unknown)
+        return self._target.decoder(partial=partial, unknown=self._options.unknown)
 
     async def _iterate(
         self, request: dict[str, Any], limit: int | None, progress: _Progress
     ) -> AsyncGenerator[Any, None]:
-        """Items from `request` on, fetching each next page while the current one is used."""
+        """Items from `request` on, fetching each next page while the current one is used.
+
+        Decoding a page is CPU work that never awaits, so every `_YIELD_EVERY` items the
+        event loop gets a turn: the prefetch of the next page goes out while this one
+        is decoded (and other tasks are not held up by a long page). Items are let go
+        as they are read, so a page's memory is reused by the next one.
+        """
         remaining = limit
-        pending: asyncio.Future[dict[str, Any]] | None = asyncio.ensure_future(
-            self._send(request))
+        decode = self._decoder()
+        pending: asyncio.Future[dict[str, Any]] | None = self._fetch(request, None)
         try:
             while pending is not None:
                 answer = await pending
                 pending = None
-                raws = answer.get("Items", [])
                 next_key = answer.get("LastEvaluatedKey")
-                if next_key and (remaining is None or remaining > len(raws)):
-                    pending = asyncio.ensure_future(self._send({**request,
-                                                                "ExclusiveStartKey": next_key}))
-                for position, raw in enumerate(raws):
-                    item = self._decode(raw)
+                left = answer.get("Items", [])[::-1]  # popped from the end as they are read
+                del answer
+                if next_key and (remaining is None or remaining > len(left)):
+                    pending = self._fetch(request, next_key)
+                read = 0
+                while left:
+                    raw = left.pop()
+                    read += 1
+                    if read % _YIELD_EVERY == 0:
+                        await asyncio.sleep(0)
+                    item = decode(raw)
                     if item is SKIP:
                         continue
                     progress.last = raw
@@ -229,13 +242,19 @@ class _Read(Generic[M]):
                     if remaining is not None:
                         remaining -= 1
                         if remaining == 0:
-                            progress.more = bool(next_key) or position < len(raws) - 1
+                            progress.more = bool(next_key) or bool(left)
                             return
                 if next_key and pending is None:
-                    pending = asyncio.ensure_future(self._send({**request,
-                                                                "ExclusiveStartKey": next_key}))
+                    pending = self._fetch(request, next_key)
         finally:
             await _cancel(pending)
+
+    def _fetch(
+        self, request: dict[str, Any], start: Mapping[str, Any] | None
+    ) -> asyncio.Future[dict[str, Any]]:
+        """Start sending the request for the page after `start` (the first when None)."""
+        page = request if start is None else {**request, "ExclusiveStartKey": start}
+        return asyncio.ensure_future(self._send(page))
 
     def __aiter__(self) -> AsyncIterator[M]:
         return self._iterate(self.to_request(), self._options.limit, _Progress())
@@ -474,9 +493,10 @@ class Scan(_Read[M]):
     ) -> None:
         request = {**base, "Segment": number, "TotalSegments": self._segments}
         try:
+            decode = self._decoder()
             while True:
                 answer = await self._send(request)
-                items = [self._decode(raw) for raw in answer.get("Items", [])]
+                items = [decode(raw) for raw in answer.get("Items", [])]
                 await queue.put([item for item in items if item is not SKIP])
                 next_key = answer.get("LastEvaluatedKey")
                 if not next_key:

@@ -1,0 +1,7 @@
+"""Benchmarks of dynamap against the Python DynamoDB clients it is measured against.
+
+`python -m benchmarks` runs every workload (see `benchmarks.workloads`) for dynamap,
+aioboto3, boto3, aiodynamo, pydynox and PynamoDB, on a DynamoDB Local and a canned
+HTTP server it starts itself, and writes `benchmarks/results.md`. The peers come with
+the `benchmark` extra: `pip install -e ".[benchmark]"`. Not collected by pytest.
+"""
