@@ -8,14 +8,22 @@ runs against that server or AWS itself.
 
 from __future__ import annotations
 
-import asyncio
 from datetime import datetime
 
 from pydantic import Field
 
-from dynamap import GSI, ConditionCheckFailed, F, Key, Model, NumericBool, Session, Table
-from dynamap import new_id, utcnow
-from dynamap.local import embedded_dynamodb
+from dynamap import (
+    GSI,
+    ConditionCheckFailed,
+    Key,
+    Model,
+    NumericBool,
+    Session,
+    Table,
+    new_id,
+    utcnow,
+)
+from examples._runner import run_on_dynamodb
 
 demo = Table("DynamapDemo", entity_attribute="type")
 
@@ -84,10 +92,7 @@ async def tour() -> None:
 
 def main() -> None:
     """Run the tour, on a local DynamoDB unless an endpoint is configured."""
-    with embedded_dynamodb() as server:
-        if server is not None:
-            print(f"started a local DynamoDB ({server.engine}) at {server.endpoint_url}")
-        asyncio.run(tour())
+    run_on_dynamodb(lambda _embedded: tour())
 
 
 if __name__ == "__main__":

@@ -10,10 +10,8 @@ needs the `examples` extra (`pip install "dynamap[examples]"`: Starlette and htt
 
 from __future__ import annotations
 
-import asyncio
 import json
 import random
-import sys
 import tempfile
 import uuid
 from pathlib import Path
@@ -22,8 +20,8 @@ from typing import Any
 import httpx
 
 from dynamap import Session
-from dynamap.local import embedded_dynamodb
 from examples._migration import MigrationReport
+from examples._runner import run_on_dynamodb
 from examples.page_manager.api import create_app
 from examples.page_manager.migration import migrate_local_storage
 from examples.page_manager.models import page_manager
@@ -107,11 +105,7 @@ async def _main() -> bool:
 
 def main() -> None:
     """Run on the configured DynamoDB, or on a local one started for the run."""
-    with embedded_dynamodb() as server:
-        if server is not None:
-            print(f"started a local DynamoDB ({server.engine}) at {server.endpoint_url}")
-        ok = asyncio.run(_main())
-    sys.exit(0 if ok else 1)
+    run_on_dynamodb(lambda _embedded: _main())
 
 
 if __name__ == "__main__":

@@ -10,15 +10,13 @@ that instead. The table is `DYNAMODB_TABLE_NAME` (default `prompt-to-issue-local
 
 from __future__ import annotations
 
-import asyncio
 import sqlite3
-import sys
 import tempfile
 from pathlib import Path
 
 from dynamap import Session
-from dynamap.local import embedded_dynamodb
 from examples._migration import MigrationReport
+from examples._runner import run_on_dynamodb
 from examples.prompt_to_issue.legacy import create_database
 from examples.prompt_to_issue.migration import migrate_sqlite
 from examples.prompt_to_issue.models import prompt_to_issue
@@ -123,11 +121,7 @@ async def _main() -> bool:
 
 def main() -> None:
     """Run on the configured DynamoDB, or on a local one started for the run."""
-    with embedded_dynamodb() as server:
-        if server is not None:
-            print(f"started a local DynamoDB ({server.engine}) at {server.endpoint_url}")
-        ok = asyncio.run(_main())
-    sys.exit(0 if ok else 1)
+    run_on_dynamodb(lambda _embedded: _main())
 
 
 if __name__ == "__main__":

@@ -10,15 +10,13 @@ AWS credentials, it uses that instead.
 
 from __future__ import annotations
 
-import asyncio
-import sys
 import tempfile
 from datetime import timedelta
 from pathlib import Path
 
 from dynamap import utcnow
-from dynamap.local import embedded_dynamodb
 from examples._migration import MigrationReport
+from examples._runner import run_on_dynamodb
 from examples.video_gennie.migration import migrate_file_storage, write_state_file
 from examples.video_gennie.models import GenerationState, InitialParams, LanguageCode, Script
 from examples.video_gennie.storage import DynamoDBStorage, StorageNotFoundError
@@ -95,11 +93,7 @@ async def _main() -> bool:
 
 def main() -> None:
     """Run on the configured DynamoDB, or on a local one started for the run."""
-    with embedded_dynamodb() as server:
-        if server is not None:
-            print(f"started a local DynamoDB ({server.engine}) at {server.endpoint_url}")
-        ok = asyncio.run(_main())
-    sys.exit(0 if ok else 1)
+    run_on_dynamodb(lambda _embedded: _main())
 
 
 if __name__ == "__main__":

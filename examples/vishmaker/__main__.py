@@ -13,13 +13,12 @@ endpoint it leaves the tables in place.
 
 from __future__ import annotations
 
-import asyncio
 import tempfile
 from pathlib import Path
 
 from dynamap import Session
-from dynamap.local import embedded_dynamodb
 from dynamap.tables import schema_of
+from examples._runner import run_on_dynamodb
 
 from .migration import import_export
 from .models import (
@@ -136,10 +135,7 @@ async def tour(drop: bool) -> None:
 
 def main() -> None:
     """Run the tour, on a local DynamoDB unless an endpoint is configured."""
-    with embedded_dynamodb() as server:
-        if server is not None:
-            print(f"started a local DynamoDB ({server.engine}) at {server.endpoint_url}")
-        asyncio.run(tour(drop=server is not None))
+    run_on_dynamodb(lambda embedded: tour(drop=embedded))
 
 
 if __name__ == "__main__":
