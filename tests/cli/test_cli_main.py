@@ -8,43 +8,12 @@ import subprocess
 import sys
 
 from cli_helpers import HERE, REPO, Cli, error_line
+from seed_tables import SEED_000_CREATE_TABLE
 
 from dynamap import __version__
 
-#: Seed 000's `aws dynamodb create-table` command, as the JSON --cli-input-json takes.
-SEED_000_TABLE = {
-    "TableName": "PageManager",
-    "AttributeDefinitions": [
-        {"AttributeName": "PK", "AttributeType": "S"},
-        {"AttributeName": "SK", "AttributeType": "S"},
-        {"AttributeName": "isPublished", "AttributeType": "N"},
-        {"AttributeName": "createdAt", "AttributeType": "S"},
-        {"AttributeName": "pageId", "AttributeType": "S"},
-    ],
-    "KeySchema": [
-        {"AttributeName": "PK", "KeyType": "HASH"},
-        {"AttributeName": "SK", "KeyType": "RANGE"},
-    ],
-    "GlobalSecondaryIndexes": [
-        {
-            "IndexName": "PublishedPagesIndex",
-            "KeySchema": [
-                {"AttributeName": "isPublished", "KeyType": "HASH"},
-                {"AttributeName": "createdAt", "KeyType": "RANGE"},
-            ],
-            "Projection": {"ProjectionType": "ALL"},
-        },
-        {
-            "IndexName": "PageNodesIndex",
-            "KeySchema": [
-                {"AttributeName": "pageId", "KeyType": "HASH"},
-                {"AttributeName": "createdAt", "KeyType": "RANGE"},
-            ],
-            "Projection": {"ProjectionType": "ALL"},
-        },
-    ],
-    "BillingMode": "PAY_PER_REQUEST",
-}
+#: Seed 000's table, as the dry run prints it (billing mode included).
+SEED_000_TABLE = {**SEED_000_CREATE_TABLE, "BillingMode": "PAY_PER_REQUEST"}
 
 
 def python_m_dynamap(*args: str) -> subprocess.CompletedProcess[str]:

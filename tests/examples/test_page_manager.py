@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from seed_tables import SEED_000_CREATE_TABLE
 
 from dynamap import Session
 from dynamap.tables import schema_of
@@ -25,37 +26,12 @@ pytestmark = pytest.mark.integration
 T0 = datetime(2024, 3, 15, 12, 0, tzinfo=UTC)
 RunExample = Callable[[str], subprocess.CompletedProcess[str]]
 
-#: The seed's `aws dynamodb create-table` command, as --cli-input-json.
-SEED_TABLE = {
-    "TableName": "PageManager",
-    "AttributeDefinitions": [
-        {"AttributeName": "PK", "AttributeType": "S"},
-        {"AttributeName": "SK", "AttributeType": "S"},
-        {"AttributeName": "isPublished", "AttributeType": "N"},
-        {"AttributeName": "createdAt", "AttributeType": "S"},
-        {"AttributeName": "pageId", "AttributeType": "S"},
-    ],
-    "KeySchema": [
-        {"AttributeName": "PK", "KeyType": "HASH"},
-        {"AttributeName": "SK", "KeyType": "RANGE"},
-    ],
-    "GlobalSecondaryIndexes": [
-        {"IndexName": "PublishedPagesIndex",
-         "KeySchema": [{"AttributeName": "isPublished", "KeyType": "HASH"},
-                       {"AttributeName": "createdAt", "KeyType": "RANGE"}],
-         "Projection": {"ProjectionType": "ALL"}},
-        {"IndexName": "PageNodesIndex",
-         "KeySchema": [{"AttributeName": "pageId", "KeyType": "HASH"},
-                       {"AttributeName": "createdAt", "KeyType": "RANGE"}],
-         "Projection": {"ProjectionType": "ALL"}},
-    ],
-}
 
 
 def test_the_table_is_the_seeds() -> None:
     request = schema_of(page_manager).create_table_request()
     assert request.pop("BillingMode") == "PAY_PER_REQUEST"
-    assert request == SEED_TABLE
+    assert request == SEED_000_CREATE_TABLE
 
 
 def test_items_look_like_the_seeds() -> None:

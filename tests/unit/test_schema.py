@@ -13,6 +13,7 @@ import pytest
 from botocore.validate import ParamValidator
 from pydantic import ConfigDict, Field
 from pydantic.alias_generators import to_camel
+from seed_tables import SEED_000_CREATE_TABLE
 
 from dynamap import GSI, LSI, DefinitionError, Key, Model, NumericBool, Table, TableSchema
 from dynamap.schema import table_schema
@@ -42,43 +43,6 @@ class Camel(Model):
 
 # -- seed 000: the page manager's single table -------------------------------------------
 
-#: The seed's own command, `aws dynamodb create-table --table-name PageManager
-#: --attribute-definitions ... --key-schema ... --global-secondary-indexes '[...]'`,
-#: written as the JSON that `--cli-input-json` takes.
-SEED_000_CREATE_TABLE = json.loads("""
-{
-  "TableName": "PageManager",
-  "AttributeDefinitions": [
-    {"AttributeName": "PK", "AttributeType": "S"},
-    {"AttributeName": "SK", "AttributeType": "S"},
-    {"AttributeName": "isPublished", "AttributeType": "N"},
-    {"AttributeName": "createdAt", "AttributeType": "S"},
-    {"AttributeName": "pageId", "AttributeType": "S"}
-  ],
-  "KeySchema": [
-    {"AttributeName": "PK", "KeyType": "HASH"},
-    {"AttributeName": "SK", "KeyType": "RANGE"}
-  ],
-  "GlobalSecondaryIndexes": [
-    {
-      "IndexName": "PublishedPagesIndex",
-      "KeySchema": [
-        {"AttributeName": "isPublished", "KeyType": "HASH"},
-        {"AttributeName": "createdAt", "KeyType": "RANGE"}
-      ],
-      "Projection": {"ProjectionType": "ALL"}
-    },
-    {
-      "IndexName": "PageNodesIndex",
-      "KeySchema": [
-        {"AttributeName": "pageId", "KeyType": "HASH"},
-        {"AttributeName": "createdAt", "KeyType": "RANGE"}
-      ],
-      "Projection": {"ProjectionType": "ALL"}
-    }
-  ]
-}
-""")
 
 
 def seed_000() -> Table:
