@@ -141,10 +141,15 @@ class ModelCodec(Generic[M]):
 
     # ------------------------------------------------------------------ encoding
 
-    def encode(self, instance: M) -> Item:
+    def encode(self, instance: M, *, size_check: bool = True) -> Item:
         """Encode a model instance as a DynamoDB item.
 
         Fields whose value is None and set fields holding an empty set are left out.
+
+        Args:
+            instance: the model instance.
+            size_check: check the 400 KB limit here; a caller that adds attributes
+                (keys, the entity) turns it off and calls `check_item_size` on the result.
 
         Raises:
             InvalidValue: a value cannot be stored; the message names the model and field.
@@ -156,7 +161,8 @@ class ModelCodec(Generic[M]):
             item = self._encode_map(instance)
         except UnstorableError as exc:
             raise _invalid(self.model, exc) from None
-        self._check_item(item)
+        if size_check:
+            self.check_item_size(item)
         return item
 
     def encode_field(self, field: str, value: object) -> AttributeValue | None:
@@ -201,7 +207,12 @@ class ModelCodec(Generic[M]):
             raise
         return item
 
-    def _check_item(self, item: Item) -> None:
+    def check_item_size(self, item: Item) -> None:
+        """Raise `ItemTooLarge` if `item` is over DynamoDB's 400 KB item limit.
+
+        The item's JSON text is never smaller than its size by DynamoDB's rules, so the
+        rules are only walked for items whose JSON is over the limit.
+        """
         try:
             length = len(orjson.dumps(item))
         except orjson.JSONEncodeError:
@@ -209,7 +220,7 @@ class ModelCodec(Generic[M]):
                 if attr in item:
                     _check_json(self.model, name, item[attr])
             raise
-        if length > MAX_ITEM_BYTES:  # the JSON text is never smaller than the item
+        if length > MAX_ITEM_BYTES:
             size = item_size(item)
             if size > MAX_ITEM_BYTES:
                 raise ItemTooLarge(

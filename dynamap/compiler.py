@@ -14,20 +14,18 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Generic, TypeVar
 
-import orjson
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from dynamap._annotations import KeyScalar, key_scalar_type, unwrap_optional
-from dynamap.codec import Item, ModelCodec, compile_codec, item_size
+from dynamap.codec import Item, ModelCodec, compile_codec
 from dynamap.declarations import Index, Key, ProjectionType, Table
-from dynamap.errors import DefinitionError, InvalidKey, ItemTooLarge
+from dynamap.errors import DefinitionError, InvalidKey
 from dynamap.keys import KeyTemplate, TemplateError
 
 __all__ = ["CompiledIndex", "CompiledModel", "KeyAttribute", "ModelOptions", "compile_model"]
 
 M = TypeVar("M", bound=BaseModel)
-MAX_ITEM_BYTES = 400 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -167,7 +165,7 @@ class CompiledModel(Generic[M]):
             ItemTooLarge: the item is over DynamoDB's 400 KB limit.
         """
         values = vars(instance)
-        item = self.codec.encode(instance)
+        item = self.codec.encode(instance, size_check=False)
         item.update(self.key_from(values))
         for index in self.indexes.values():
             for attribute in (index.pk, index.sk):
@@ -176,17 +174,7 @@ class CompiledModel(Generic[M]):
                     if encoded is not None:
                         item[attribute.attribute] = encoded
         item[self.table.entity_attribute] = {"S": self.entity}
-        # Sizing by DynamoDB's rules walks every value; its JSON text is never smaller,
-        # so the walk is only needed for items whose JSON is over the limit.
-        if len(orjson.dumps(item)) <= MAX_ITEM_BYTES:
-            return item
-        size = item_size(item)
-        if size > MAX_ITEM_BYTES:
-            raise ItemTooLarge(
-                f"{self.model.__name__} item is {size} bytes, over DynamoDB's "
-                f"{MAX_ITEM_BYTES}-byte limit",
-                size=size,
-            )
+        self.codec.check_item_size(item)
         return item
 
     def from_item(self, item: Mapping[str, Any]) -> M:
