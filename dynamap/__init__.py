@@ -6,6 +6,7 @@ from dynamap import GSI, F, Key, Model, Session, Table
 """
 
 from dynamap._transport import RequestEvent, Stats
+from dynamap.changes import UpdateChanges
 from dynamap.declarations import GSI, LSI, Key, Table
 from dynamap.defaults import new_id, utcnow
 from dynamap.errors import (
@@ -15,13 +16,17 @@ from dynamap.errors import (
     ConnectionFailed,
     DefinitionError,
     DynamapError,
+    FieldNotRead,
     InvalidCursor,
     InvalidKey,
     InvalidRequest,
+    InvalidStoredItem,
+    InvalidUpdate,
     InvalidValue,
     ItemNotFound,
     ItemTooLarge,
     OperationError,
+    PartialItem,
     ServiceUnavailable,
     SessionError,
     TableNotFound,
@@ -31,6 +36,7 @@ from dynamap.errors import (
 )
 from dynamap.expressions import F
 from dynamap.model import Model
+from dynamap.partial import Partial
 from dynamap.query import Page, Query, Scan
 from dynamap.retry import RetryPolicy
 from dynamap.schema import TableSchema
@@ -50,9 +56,12 @@ __all__ = [
     "DynamapError",
     "EpochSeconds",
     "F",
+    "FieldNotRead",
     "InvalidCursor",
     "InvalidKey",
     "InvalidRequest",
+    "InvalidStoredItem",
+    "InvalidUpdate",
     "InvalidValue",
     "ItemNotFound",
     "ItemTooLarge",
@@ -61,6 +70,8 @@ __all__ = [
     "NumericBool",
     "OperationError",
     "Page",
+    "Partial",
+    "PartialItem",
     "Query",
     "RequestEvent",
     "RetryPolicy",
@@ -75,6 +86,7 @@ __all__ = [
     "Throttled",
     "TransactionCanceled",
     "UniqueConstraintViolated",
+    "UpdateChanges",
     "new_id",
     "utcnow",
 ]

@@ -46,6 +46,7 @@ from dynamap.coalesce import canonical_key
 from dynamap.compiler import CompiledModel
 from dynamap.errors import BatchIncomplete, InvalidValue, SessionError
 from dynamap.operations import put_request
+from dynamap.partial import Partial, refuse_partial
 from dynamap.retry import RetryPolicy
 
 if TYPE_CHECKING:
@@ -76,7 +77,7 @@ MAX_REQUEST_BYTES = 16 * 1024 * 1024
 
 Duplicates = Literal["last", "error"]
 #: What `delete` / `delete_many` take: an instance, or a model class and its key fields.
-DeleteTarget = BaseModel | tuple[type[BaseModel], Mapping[str, Any]]
+DeleteTarget = BaseModel | Partial[Any] | tuple[type[BaseModel], Mapping[str, Any]]
 
 
 # -- encoding -------------------------------------------------------------------------
@@ -411,6 +412,7 @@ async def encode_puts(
     """The puts of `items`, encoded one by one as they are read."""
     tables = _Tables(session)
     async for instance in _items(items):
+        refuse_partial(instance, "put_many")
         compiled, table = tables(type(instance))
         yield put_write(compiled, instance, table)
 
@@ -428,10 +430,13 @@ def _delete_of(tables: _Tables, target: object) -> BatchWrite:
     if isinstance(target, BaseModel):
         compiled, table = tables(type(target))
         return delete_write(compiled, target, vars(target), table)
+    if isinstance(target, Partial):  # its key is all a delete needs
+        compiled, table = tables(target.model)
+        return delete_write(compiled, target, target.to_dict(), table)
     if isinstance(target, tuple) and len(target) == 2 and isinstance(target[0], type):
         compiled, table = tables(target[0])
         return delete_write(compiled, target, target[1], table)
-    raise TypeError(f"a delete takes a model instance or a (Model, key fields) pair, "
+    raise TypeError(f"a delete takes a model instance, a Partial or a (Model, key fields) pair, "
                     f"got {target!r}")
 
 
@@ -486,11 +491,13 @@ class BatchWriter:
             InvalidValue: the instance cannot be stored, its model has unique fields, or
                 its key is already in the batch and `duplicates="error"`.
         """
+        refuse_partial(instance, "a batch put")
         compiled, table = self._tables(type(instance))
         self._add(put_write(compiled, instance, table))
 
-    def delete(self, target: BaseModel | type[BaseModel], /, **key: Any) -> None:
-        """Add a delete: of an instance, or of a model's item by its key fields.
+    def delete(self, target: BaseModel | Partial[Any] | type[BaseModel], /, **key: Any) -> None:
+        """Add a delete: of an instance (or a `Partial`), or of a model's item by its
+        key fields.
 
         Raises:
             InvalidKey: a key field is missing or cannot be encoded.

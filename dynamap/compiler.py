@@ -14,13 +14,13 @@ from datetime import datetime
 from types import MappingProxyType
 from typing import Any, Generic, TypeVar
 
-from pydantic import BaseModel
+from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
 from dynamap._annotations import KeyScalar, key_scalar_type, unwrap_optional
 from dynamap.codec import Item, ModelCodec, compile_codec
 from dynamap.declarations import Index, Key, ProjectionType, Table
-from dynamap.errors import DefinitionError, InvalidKey
+from dynamap.errors import DefinitionError, InvalidKey, InvalidStoredItem
 from dynamap.keys import KeyTemplate, TemplateError
 
 __all__ = ["CompiledIndex", "CompiledModel", "KeyAttribute", "ModelOptions", "compile_model"]
@@ -178,8 +178,48 @@ class CompiledModel(Generic[M]):
         return item
 
     def from_item(self, item: Mapping[str, Any]) -> M:
-        """Decode a DynamoDB item into a validated model instance."""
-        return self.codec.decode(item)
+        """Decode a DynamoDB item into a validated model instance.
+
+        Raises:
+            InvalidStoredItem: the stored item does not fit the model.
+        """
+        try:
+            return self.codec.decode(item)
+        except ValidationError as error:
+            raise self.invalid_item(item, error) from None
+
+    def invalid_item(self, item: Mapping[str, Any], error: ValidationError) -> InvalidStoredItem:
+        """The `InvalidStoredItem` for a stored item that failed validation, naming the
+        model, the table, the item's key and the fields that failed."""
+        key = {a.attribute: item[a.attribute] for a in self.key_attributes if a.attribute in item}
+        details = error.errors(include_url=False)
+        fields = [".".join(map(str, detail["loc"])) or "(the item)" for detail in details]
+        shown = [f"{field}: {detail['msg']}"
+                 for field, detail in zip(fields, details, strict=True)][:3]
+        more = f" (and {len(details) - 3} more)" if len(details) > 3 else ""
+        key_text = ", ".join(f"{name}={_plain(value)!r}" for name, value in key.items())
+        return InvalidStoredItem(
+            f"the {self.model.__name__} item with key {key_text} in table "
+            f"{self.table.name!r} does not fit the model: {'; '.join(shown)}{more}",
+            model=self.model.__name__, table=self.table.name, key=key, fields=fields,
+            errors=[dict(detail) for detail in details],
+        )
+
+    def fields_from_keys(self, item: Mapping[str, Any]) -> dict[str, Any]:
+        """The field values a stored item's templated key attributes (table and index
+        keys) hold, parsed back: how a partial read knows its key fields."""
+        values: dict[str, Any] = {}
+        for attribute in all_key_attributes(self):
+            if attribute.template is None:
+                continue
+            stored = item.get(attribute.attribute)
+            text = stored.get("S") if isinstance(stored, Mapping) else None
+            if isinstance(text, str):
+                try:
+                    values.update(attribute.template.parse(text))
+                except InvalidKey:
+                    continue  # not this model's key: nothing can be said from it
+        return values
 
 
 class _Compiler:
@@ -377,7 +417,7 @@ class _Compiler:
                 f"attribute; rename the field or set Table(entity_attribute=...)",
                 "attribute_clash",
             )
-        for attribute in _all_key_attributes(compiled):
+        for attribute in all_key_attributes(compiled):
             if not attribute.written_by_codec and attribute.attribute in stored:
                 raise self.fail(
                     f"key attribute {attribute.attribute!r} clashes with field "
@@ -386,7 +426,8 @@ class _Compiler:
                 )
 
 
-def _all_key_attributes(compiled: CompiledModel[Any]) -> list[KeyAttribute]:
+def all_key_attributes(compiled: CompiledModel[Any]) -> list[KeyAttribute]:
+    """Every key attribute of a model: the table's primary key, then each index's."""
     attributes = list(compiled.key_attributes)
     for index in compiled.indexes.values():
         attributes.extend(a for a in (index.pk, index.sk) if a is not None)
@@ -406,6 +447,13 @@ def compile_model(
     """
     compiled: CompiledModel[M] = _Compiler(model, keys, indexes, options).compile()
     return compiled
+
+
+def _plain(value: Any) -> Any:
+    """A DynamoDB JSON scalar's value, for messages: {"S": "a"} -> "a"."""
+    if isinstance(value, Mapping) and len(value) == 1:
+        return next(iter(value.values()))
+    return value
 
 
 def key_shape(compiled: CompiledModel[Any]) -> tuple[str, ...]:

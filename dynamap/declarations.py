@@ -42,7 +42,7 @@ class Table(Generic[M]):
     The physical name gets the session's table prefix at run time, so the same
     models serve every environment.
 
-    For type checkers, a collection read (`db.query(table, pk=...)`) yields the
+    For type checkers, a collection read (`db.query(table, Model, **key)`) yields the
     table's type parameter: annotate the table with its models to get their union,
     `app: Table[Page | Node] = Table("PageManager")`; unannotated, it is `BaseModel`.
 

@@ -5,7 +5,11 @@ DynamapError
 ├── DefinitionError (TypeError)        a model or table declaration is wrong (at class creation)
 ├── InvalidValue (ValueError)          a value cannot be stored; raised before anything is sent
 │   ├── InvalidKey                     a key value is missing or cannot be encoded
+│   ├── InvalidUpdate                  an update names no field, or changes what dynamap manages
+│   ├── PartialItem                    a partial read was used where a whole item is needed
 │   └── ItemTooLarge                   an item is over DynamoDB's 400 KB limit
+├── InvalidStoredItem (ValueError)     a stored item does not fit its model: table, key, fields
+├── FieldNotRead (AttributeError)      a field of a `Partial` that its read did not return
 ├── InvalidCursor (ValueError)         a pagination cursor was tampered with, or is another query's
 ├── SessionError (RuntimeError)        the session is closed, or none is bound for model methods
 ├── BatchIncomplete                    a batch ran out of retries; carries exactly what was not done
@@ -42,13 +46,17 @@ __all__ = [
     "ConnectionFailed",
     "DefinitionError",
     "DynamapError",
+    "FieldNotRead",
     "InvalidCursor",
     "InvalidKey",
     "InvalidRequest",
+    "InvalidStoredItem",
+    "InvalidUpdate",
     "InvalidValue",
     "ItemNotFound",
     "ItemTooLarge",
     "OperationError",
+    "PartialItem",
     "ServiceUnavailable",
     "SessionError",
     "TableNotFound",
@@ -96,6 +104,50 @@ class InvalidValue(DynamapError, ValueError):
 
 class InvalidKey(InvalidValue):
     """A key field is missing, or its value cannot be encoded into the key."""
+
+
+class InvalidUpdate(InvalidValue):
+    """An update names a path that is not a field of the model (the message suggests the
+    nearest one), gives a value of the wrong type, removes or nulls a required field, or
+    changes an attribute dynamap manages (keys, entity, version, created timestamp).
+    Raised before anything is sent; `Session.update_raw` is the schema-less escape hatch.
+    """
+
+
+class PartialItem(InvalidValue):
+    """A partial read (`dynamap.Partial`) was used where a whole item is needed, such as
+    `put`, or a read would return partial items without saying so (an index that
+    projects only some fields, queried without `.partial()`)."""
+
+
+class FieldNotRead(DynamapError, AttributeError):
+    """A field of a `dynamap.Partial` that its read (a projection or an index that
+    projects only some fields) did not return. dynamap never makes up such a value."""
+
+
+class InvalidStoredItem(DynamapError, ValueError):
+    """A stored item does not fit its model (written by an older model, by hand, or by
+    another program). Reads of it raise this instead of returning made-up data; queries
+    and scans can skip such items with `.on_invalid("skip")` and count them.
+
+    Attributes:
+        model: the model class name.
+        table: the table's name (as declared, without a prefix).
+        key: the item's primary key, as DynamoDB JSON.
+        fields: the fields that failed, as dotted paths.
+        errors: pydantic's error list (`ValidationError.errors()`), for detail.
+    """
+
+    def __init__(
+        self, message: str, *, model: str, table: str, key: Mapping[str, Any],
+        fields: Sequence[str], errors: Sequence[Mapping[str, Any]] = (),
+    ) -> None:
+        self.model = model
+        self.table = table
+        self.key = dict(key)
+        self.fields = list(fields)
+        self.errors = list(errors)
+        super().__init__(message)
 
 
 class ItemTooLarge(InvalidValue):

@@ -628,14 +628,20 @@ def _to_path(path: str | Path) -> Path:
 
 
 def _is_number(value: object) -> bool:
+    if isinstance(value, Encoded):
+        return "N" in value.attribute_value
     return isinstance(value, int | float | Decimal) and not isinstance(value, bool)
 
 
 def _is_set(value: object) -> bool:
+    if isinstance(value, Encoded):
+        return bool({"SS", "NS", "BS"} & value.attribute_value.keys())
     return isinstance(value, set | frozenset) and len(value) > 0
 
 
-def _as_list(path: Path, value: object) -> list[object]:
+def _as_list(path: Path, value: object) -> object:
+    if isinstance(value, Encoded) and "L" in value.attribute_value:
+        return value
     if not isinstance(value, list | tuple):
         raise InvalidValue(f"list_append on {path} needs a list, got {type(value).__name__}")
     return list(value)
@@ -659,7 +665,7 @@ class Update:
 
     Paths are str (parsed like `F`) or `Path`. Every method returns the Update, so
     calls chain: ``Update().set("a", 1).remove("b")`` -> ``SET #n0 = :v0 REMOVE #n1``.
-    Each action raises ValueError, naming both paths, when its path is, is inside or
+    Each action raises InvalidValue, naming both paths, when its path is, is inside or
     contains a path another action already writes, as DynamoDB rejects that.
     """
 
@@ -679,7 +685,7 @@ class Update:
             if target.overlaps(other):
                 same = target.segments == other.segments
                 detail = f"two actions on {target}" if same else f"{other} and {target} overlap"
-                raise ValueError(f"invalid update: {detail}; DynamoDB rejects this")
+                raise InvalidValue(f"invalid update: {detail}; DynamoDB rejects this")
         self._actions.append(_Action(clause, target, template, operands))
         return self
 

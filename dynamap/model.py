@@ -9,7 +9,7 @@ without `table=` is abstract: a base for shared fields, never stored itself.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, Self, dataclass_transform
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, Self, Unpack, dataclass_transform
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
@@ -23,6 +23,7 @@ from dynamap.schema import table_schema
 if TYPE_CHECKING:
     from rich.table import Table as RichTable
 
+    from dynamap.changes import UpdateChanges
     from dynamap.expressions import Condition
     from dynamap.query import Query, Scan
     from dynamap.session import Session
@@ -212,7 +213,8 @@ class Model(BaseModel, metaclass=ModelMeta):
     @classmethod
     async def get(cls, *, consistent: bool = False, **key: Any) -> Self | None:
         """Read one item by its key fields from the bound session; None if missing."""
-        return await current_session().get(cls, consistent=consistent, raw=False, **key)
+        return await current_session().get(cls, consistent=consistent, fields=None, raw=False,
+                                           **key)
 
     @classmethod
     async def get_or_raise(cls, *, consistent: bool = False, **key: Any) -> Self:
@@ -235,9 +237,11 @@ class Model(BaseModel, metaclass=ModelMeta):
         """Put this instance on the bound session (version and timestamps maintained)."""
         return await current_session().put(self, condition=condition)
 
-    async def update(self, *, condition: Condition | None = None, **changes: Any) -> Self:
+    async def update(
+        self, *, condition: Condition | None = None, **changes: Unpack[UpdateChanges]
+    ) -> Self:
         """Update this item on the bound session and refresh it in place; the keywords
-        are those of `Session.update` (set=, remove=, add=, ...)."""
+        are those of `Session.update` (`UpdateChanges`: set=, remove=, add=, ...)."""
         await current_session().update(self, condition=condition, **changes)
         return self
 

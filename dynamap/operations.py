@@ -16,8 +16,9 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
+from dynamap.changes import Action, ResolvedChanges, UpdateChanges, resolve_changes
 from dynamap.compiler import CompiledModel, KeyAttribute
-from dynamap.errors import InvalidValue
+from dynamap.errors import InvalidUpdate, InvalidValue
 from dynamap.expressions import Condition, Encoded, F, Parameters, Path, Update, projection
 
 __all__ = [
@@ -176,6 +177,27 @@ class UpdateSpec:
     prepend: Mapping[str, Any] = field(default_factory=dict)
     set_if_not_exists: Mapping[str, Any] = field(default_factory=dict)
 
+    @classmethod
+    def of(cls, changes: UpdateChanges) -> UpdateSpec:
+        """The spec of an update's change keywords.
+
+        Raises:
+            InvalidUpdate: a keyword is not one of `UpdateChanges`.
+        """
+        unknown = sorted(set(changes) - set(UpdateChanges.__annotations__))
+        if unknown:
+            raise InvalidUpdate(f"unknown update keyword {unknown[0]!r}; the keywords are "
+                                f"{', '.join(UpdateChanges.__annotations__)}")
+        given: dict[str, Any] = {name: value for name, value in changes.items()
+                                 if value is not None}
+        return cls(**given)
+
+    def as_changes(self) -> UpdateChanges:
+        """The changes as the keywords of an update."""
+        return UpdateChanges(set=self.set, remove=self.remove, add=self.add,
+                             delete=self.delete, append=self.append, prepend=self.prepend,
+                             set_if_not_exists=self.set_if_not_exists)
+
     def touched_fields(self) -> builtins.set[str]:
         """The top-level fields (first path segments) this update changes."""
         paths = [*self.set, *self.remove, *self.add, *self.delete, *self.append,
@@ -215,15 +237,17 @@ def update_request(
         InvalidValue: the update changes a primary key field, or an index key whose
             other fields are not known, or gives a value that cannot be stored.
     """
-    spec = _by_field_names(compiled, spec)
-    touched = {_field_name(compiled, root) for root in spec.touched_fields()}
-    _refuse_key_changes(compiled, touched)
+    resolved = resolve_changes(compiled.codec, spec.as_changes(), managed_fields(compiled))
+    touched = resolved.fields
     update = Update()
-    _apply_spec(compiled, update, spec)
+    for action in resolved.actions:
+        _apply_action(update, action)
     changes = _timestamps(compiled, _Known(known), now, creating=False)
     changes = {name: value for name, value in changes.items() if name not in touched}
     for name, value in changes.items():
-        update.set(F.attr(compiled.codec.attribute_names[name]), _encoded(compiled, name, value))
+        timestamp = compiled.codec.encode_field(name, value)
+        assert timestamp is not None  # a datetime is always stored
+        update.set(F.attr(compiled.codec.attribute_names[name]), Encoded(timestamp))
     conditions = [] if condition is None else [condition]
     if not create:
         conditions.append(F.attr(compiled.pk.attribute).exists())
@@ -233,34 +257,13 @@ def update_request(
         conditions.append(F.attr(attribute) == expected_version)
         update.set(F.attr(attribute), expected_version + 1)
         changes[version] = expected_version + 1
-    _sync_index_keys(compiled, update, known, spec, touched, changes)
+    _sync_index_keys(compiled, update, known, resolved, changes)
     params = model_parameters(compiled)
     request: dict[str, Any] = {"TableName": table_name, "Key": compiled.key_from(known)}
     request["UpdateExpression"] = update.encode(params)
     request["ReturnValues"] = "ALL_NEW"
     _add_condition(compiled, request, conditions, params)
     return PreparedWrite(request, changes)
-
-
-def _field_name(compiled: CompiledModel[Any], path: str) -> str:
-    """The field a top-level path names: a field name as is, a stored (alias) name mapped
-    back to its field, so that key refusal and index sync see it; else the path."""
-    names = compiled.codec.attribute_names
-    if path in names:
-        return path
-    return next((name for name, stored in names.items() if stored == path), path)
-
-
-def _by_field_names(compiled: CompiledModel[Any], spec: UpdateSpec) -> UpdateSpec:
-    """The spec with top-level stored names turned into field names (and `remove` a tuple)."""
-    def rename(changes: Mapping[str, Any]) -> dict[str, Any]:
-        return {_field_name(compiled, path): value for path, value in changes.items()}
-
-    return UpdateSpec(
-        rename(spec.set), tuple(_field_name(compiled, path) for path in spec.remove),
-        rename(spec.add), rename(spec.delete), rename(spec.append), rename(spec.prepend),
-        rename(spec.set_if_not_exists),
-    )
 
 
 class _Known:
@@ -273,65 +276,46 @@ class _Known:
         return self._values.get(name)
 
 
-def _refuse_key_changes(compiled: CompiledModel[Any], touched: set[str]) -> None:
-    changed = sorted(touched & compiled.key_fields)
-    if changed:
-        raise InvalidValue(
-            f"{compiled.model.__name__}: updating {', '.join(changed)} would change the "
-            "item's primary key; put the item under its new key and delete the old one "
-            "(in a transaction) instead"
-        )
+def managed_fields(compiled: CompiledModel[Any]) -> dict[str, str]:
+    """The fields an update may not change, each with the reason: the primary key's
+    fields, the version and the created timestamp."""
+    managed = {name: (f"updating {name} would change the item's primary key; put the item "
+                      "under its new key and delete the old one (in a transaction) instead")
+               for name in compiled.key_fields}
+    version, created = compiled.options.version, compiled.options.created
+    if version is not None:
+        managed[version] = (f"{version} is the version field, which every update checks and "
+                            "bumps itself (optimistic locking); it cannot be set")
+    if created is not None:
+        managed[created] = (f"{created} is the created timestamp, set once when the item is "
+                            "first written; it cannot be updated")
+    return managed
 
 
-def _apply_spec(compiled: CompiledModel[Any], update: Update, spec: UpdateSpec) -> None:
-    for path, value in spec.set.items():
-        encoded = _encoded(compiled, path, value)
-        if encoded is None and _is_field(compiled, path):
-            update.remove(path)  # None, or an empty set: the field is left out of the item
-        else:
-            update.set(path, encoded)
-    for path in spec.remove:
+def _apply_action(update: Update, action: Action) -> None:
+    operation, path, value = action.operation, action.path, action.value
+    if operation == "remove":
         update.remove(path)
-    for path, value in spec.add.items():
-        update.add(path, value)
-    for path, value in spec.delete.items():
-        update.delete(path, value)
-    for path, value in spec.append.items():
-        update.append(path, value)
-    for path, value in spec.prepend.items():
-        update.prepend(path, value)
-    for path, value in spec.set_if_not_exists.items():
-        update.set_if_not_exists(path, _encoded(compiled, path, value))
-
-
-def _is_field(compiled: CompiledModel[Any], path: str) -> bool:
-    return path in compiled.codec.attribute_names
-
-
-def _encoded(compiled: CompiledModel[Any], path: str, value: Any) -> Any:
-    """A top-level field's value, pre-encoded by its annotation; other paths as given."""
-    if not _is_field(compiled, path) or value is None:
-        return value
-    encoded = compiled.codec.encode_field(path, value)
-    return Encoded(encoded) if encoded is not None else None
+    elif operation == "set":
+        update.set(path, value)
+    elif operation == "set_if_not_exists":
+        update.set_if_not_exists(path, value)
+    else:
+        getattr(update, operation)(path, value)  # add, delete, append, prepend
 
 
 def _sync_index_keys(
     compiled: CompiledModel[Any],
     update: Update,
     known: Mapping[str, Any],
-    spec: UpdateSpec,
-    touched: set[str],
+    resolved: ResolvedChanges,
     fixed: Mapping[str, Any],
 ) -> None:
     """Keep templated index keys in step; `fixed` holds what dynamap itself sets
     (timestamps, version), which may feed a key too."""
-    given = {k: v for k, v in spec.set.items() if _is_field(compiled, k)}
-    merged = {**known, **fixed, **given}
-    for name in spec.remove:
-        if _is_field(compiled, name):
-            merged[name] = None
-    exact = {name for name in [*spec.set, *spec.remove] if _is_field(compiled, name)}
+    touched = resolved.fields
+    merged = {**known, **fixed, **resolved.whole}
+    exact = set(resolved.whole)
     changed = touched | set(fixed)
     for index in compiled.indexes.values():
         for attribute in (index.pk, index.sk):
@@ -377,6 +361,36 @@ def _sync_attribute(
     else:
         update.set(F.attr(attribute.attribute), Encoded(value))
 
+
+
+def raw_update_request(
+    compiled: CompiledModel[Any],
+    key: Mapping[str, Any],
+    table_name: str,
+    update: Update,
+    *,
+    condition: Condition | None = None,
+) -> dict[str, Any]:
+    """An UpdateItem request of literal attribute paths (see `Session.update_raw`).
+
+    Raises:
+        InvalidUpdate: an action writes a primary key attribute.
+    """
+    keys = {attribute.attribute for attribute in compiled.key_attributes}
+    touched = sorted({str(path.segments[0]) for path in update.paths} & keys)
+    if touched:
+        raise InvalidUpdate(f"{compiled.model.__name__}: {touched[0]} is a primary key "
+                            "attribute; a raw update cannot change it either")
+    params = Parameters()
+    request: dict[str, Any] = {"TableName": table_name, "Key": compiled.key_from(key),
+                               "ReturnValues": "ALL_NEW"}
+    request["UpdateExpression"] = update.encode(params)
+    exists = F.attr(compiled.pk.attribute).exists()
+    combined = exists if condition is None else exists & condition
+    request["ConditionExpression"] = combined.encode(params)
+    request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
+    params.apply(request)
+    return request
 
 
 def write_landed(

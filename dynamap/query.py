@@ -21,9 +21,11 @@ from collections.abc import AsyncGenerator, AsyncIterator, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, Literal, Self, TypeVar
 
+from pydantic import ValidationError
+
 from dynamap import display
 from dynamap.cursor import decode_cursor, encode_cursor, fingerprint
-from dynamap.errors import InvalidKey
+from dynamap.errors import InvalidKey, InvalidStoredItem
 from dynamap.expressions import (
     Condition,
     Parameters,
@@ -32,6 +34,7 @@ from dynamap.expressions import (
     key_condition,
     projection,
 )
+from dynamap.partial import Partial
 from dynamap.readtarget import SKIP, ReadTarget, plain_item, resolve_target
 from dynamap.sortkey import sort_condition
 
@@ -47,6 +50,7 @@ __all__ = ["Page", "Query", "Scan"]
 
 M = TypeVar("M")
 Unknown = Literal["skip", "raw", "error"]
+OnInvalid = Literal["raise", "skip"]
 #: Items decoded between two turns given to the event loop (see `_Read._iterate`).
 _YIELD_EVERY = 256
 
@@ -95,6 +99,8 @@ class _Options:
     limit: int | None = None
     page_size: int | None = None
     fields: tuple[str, ...] | None = None
+    partial: bool = False
+    on_invalid: OnInvalid = "raise"
     filter: Condition | None = None
     consistent: bool = False
     unknown: Unknown = "skip"
@@ -112,6 +118,9 @@ class _Read(Generic[M]):
         self._session = session
         self._target = target
         self._options = _Options()
+        #: The stored items skipped by `on_invalid("skip")`, one error each, in the order
+        #: they were met; `len(read.invalid)` is their count.
+        self.invalid: list[InvalidStoredItem] = []
 
     # -- options (each returns self, so calls chain) ------------------------------
 
@@ -135,10 +144,24 @@ class _Read(Generic[M]):
         self._options.filter = condition if current is None else current & condition
         return self
 
-    def fields(self, *names: str) -> Self:
-        """Read only these fields (a projection); models are built without validation,
-        the fields not read left at their defaults."""
+    def _read_fields(self, names: tuple[str, ...]) -> Any:
+        if not names:
+            raise ValueError("fields() needs at least one field name")
         self._options.fields = names
+        self._options.partial = True
+        return self
+
+    def _read_partial(self) -> Any:
+        self._options.partial = True
+        return self
+
+    def on_invalid(self, policy: OnInvalid) -> Self:
+        """What to do with a stored item that does not fit its model: raise
+        `InvalidStoredItem` ("raise", default), or leave it out ("skip") and record its
+        error in `self.invalid`, so one bad item does not stop a whole read."""
+        if policy not in ("raise", "skip"):
+            raise ValueError(f"on_invalid takes 'raise' or 'skip', got {policy!r}")
+        self._options.on_invalid = policy
         return self
 
     def consistent(self, enabled: bool = True) -> Self:
@@ -152,8 +175,7 @@ class _Read(Generic[M]):
         self._options.unknown = policy
         return self
 
-    def raw(self) -> Self:
-        """Return plain dicts (attribute -> Python value) instead of models."""
+    def _read_raw(self) -> Any:
         self._options.raw = True
         return self
 
@@ -198,13 +220,40 @@ class _Read(Generic[M]):
         return await self._session.send(self.operation, request, table=request["TableName"])
 
     def _decoder(self) -> Callable[[Mapping[str, Any]], Any]:
-        """How each item of this read is decoded, resolved once per read."""
-        if self._options.raw:
+        """How each item of this read is decoded, resolved once per read; a read that
+        would return partial items without `.partial()` is refused here."""
+        options = self._options
+        if options.raw:
             return plain_item
-        index = self._target.index
-        partial = self._options.fields is not None or (
-            index is not None and index.projection != "ALL")  # an index holding some fields
-        return self._target.decoder(partial=partial, unknown=self._options.unknown)
+        projection = None
+        if options.partial:
+            projection = self._target.projection_of(options.fields)
+        else:
+            self._target.check_whole()
+        return self._target.decoder(projection, options.unknown)
+
+    def _invalid(self, raw: Mapping[str, Any], error: Exception) -> Any:
+        """An item that failed to decode: SKIP (recorded) or raise, by `on_invalid`."""
+        invalid = (self._target.invalid_item(raw, error)
+                   if isinstance(error, ValidationError) else error)
+        assert isinstance(invalid, InvalidStoredItem)
+        if self._options.on_invalid == "skip":
+            self.invalid.append(invalid)
+            return SKIP
+        raise invalid from None
+
+    def _decode_all(self, decode: Callable[[Mapping[str, Any]], Any],
+                    raws: list[Any]) -> list[Any]:
+        """Decode a page's items, leaving out SKIPs (for parallel scans)."""
+        items = []
+        for raw in raws:
+            try:
+                item = decode(raw)
+            except (ValidationError, InvalidStoredItem) as error:
+                item = self._invalid(raw, error)
+            if item is not SKIP:
+                items.append(item)
+        return items
 
     async def _iterate(
         self, request: dict[str, Any], limit: int | None, progress: _Progress
@@ -234,7 +283,10 @@ class _Read(Generic[M]):
                     read += 1
                     if read % _YIELD_EVERY == 0:
                         await asyncio.sleep(0)
-                    item = decode(raw)
+                    try:
+                        item = decode(raw)
+                    except (ValidationError, InvalidStoredItem) as error:
+                        item = self._invalid(raw, error)
                     if item is SKIP:
                         continue
                     progress.last = raw
@@ -354,11 +406,29 @@ class Query(_Read[M]):
         *,
         index: str | Index | CompiledIndex | None,
         key: Mapping[str, Any],
+        anchor: type[Any] | None = None,
     ) -> None:
-        super().__init__(session, resolve_target(target, index))
+        super().__init__(session, resolve_target(target, index, anchor))
         self._partition, rest = self._target.partition_value(key)
         self._sort: SortCondition | None = self._target.default_sort(rest)
         self._forward = True
+
+    def fields(self, *names: str) -> Query[Partial[M]]:
+        """Read only these fields (a projection): each item comes back as a `Partial`
+        holding the fields read and the key fields, never filled from defaults."""
+        query: Query[Partial[M]] = self._read_fields(names)
+        return query
+
+    def partial(self) -> Query[Partial[M]]:
+        """Return each item as a `Partial` of what the table or index holds: required
+        to query an index that projects KEYS_ONLY or INCLUDE."""
+        query: Query[Partial[M]] = self._read_partial()
+        return query
+
+    def raw(self) -> Query[dict[str, Any]]:
+        """Return plain dicts (attribute -> Python value) instead of models."""
+        query: Query[dict[str, Any]] = self._read_raw()
+        return query
 
     def reverse(self, enabled: bool = True) -> Self:
         """Return items in descending sort-key order."""
@@ -441,6 +511,21 @@ class Scan(_Read[M]):
         super().__init__(session, resolve_target(target, index))
         self._segments = 1
 
+    def fields(self, *names: str) -> Scan[Partial[M]]:
+        """Read only these fields (a projection); see `Query.fields`."""
+        scan: Scan[Partial[M]] = self._read_fields(names)
+        return scan
+
+    def partial(self) -> Scan[Partial[M]]:
+        """Return each item as a `Partial`; see `Query.partial`."""
+        scan: Scan[Partial[M]] = self._read_partial()
+        return scan
+
+    def raw(self) -> Scan[dict[str, Any]]:
+        """Return plain dicts (attribute -> Python value) instead of models."""
+        scan: Scan[dict[str, Any]] = self._read_raw()
+        return scan
+
     def segments(self, count: int) -> Self:
         """Scan with `count` parallel segments."""
         if not 1 <= count <= 1_000_000:
@@ -496,8 +581,7 @@ class Scan(_Read[M]):
             decode = self._decoder()
             while True:
                 answer = await self._send(request)
-                items = [decode(raw) for raw in answer.get("Items", [])]
-                await queue.put([item for item in items if item is not SKIP])
+                await queue.put(self._decode_all(decode, answer.get("Items", [])))
                 next_key = answer.get("LastEvaluatedKey")
                 if not next_key:
                     break

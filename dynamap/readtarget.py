@@ -18,35 +18,58 @@ from pydantic import ValidationError
 from dynamap.codec import ModelCodec, decode_value
 from dynamap.compiler import CompiledIndex, CompiledModel, KeyAttribute
 from dynamap.declarations import Index, Table
-from dynamap.errors import InvalidKey, InvalidValue
+from dynamap.errors import InvalidKey, InvalidStoredItem, InvalidValue, PartialItem
 from dynamap.expressions import Condition, Encoded, F, Parameters, Path, SortCondition
+from dynamap.partial import from_projection, read_in_part
 from dynamap.sortkey import sort_condition
 from dynamap.unique import MARKER_ENTITY
 
-__all__ = ["SKIP", "ReadTarget", "from_projection", "plain_item", "resolve_target"]
+__all__ = ["SKIP", "Projection", "ReadTarget", "plain_item", "resolve_target"]
 
 #: Returned by `ReadTarget.decode` for an item a collection read leaves out.
 SKIP: Any = object()
 
 
-def resolve_target(target: object, index: str | Index | CompiledIndex | None) -> ReadTarget:
+def resolve_target(
+    target: object, index: str | Index | CompiledIndex | None, anchor: object = None,
+) -> ReadTarget:
     """The read target for a model class or a Table, optionally on one of its indexes.
 
+    Args:
+        target: a model class, or a Table for a collection read.
+        index: the index to read, if any.
+        anchor: for a collection read, the model whose key fields name the partition
+            (`db.query(app, Page, id=pid)`).
+
     Raises:
-        TypeError: `target` is neither a dynamap model nor a Table.
+        TypeError: `target` is neither a dynamap model nor a Table, or `anchor` is not
+            a model of that table.
         InvalidKey: the index is not declared on the model or table.
     """
     if isinstance(target, Table):
         if not target.compiled:
             raise TypeError(f"table {target.name!r} has no models")
         by_entity = {compiled.entity: compiled for compiled in target.compiled}
-        anchor = target.compiled[0]
-        return ReadTarget(target, None, _find_index(target.compiled, index), by_entity, anchor)
+        found = _find_index(target.compiled, index)
+        if anchor is None:
+            return ReadTarget(target, None, found, by_entity, target.compiled[0])
+        return ReadTarget(target, None, found, by_entity, _anchor(target, anchor), True)
+    if anchor is not None:
+        raise TypeError("an anchor model is for collection reads: db.query(table, Model, ...)")
     compiled: CompiledModel[Any] | None = getattr(target, "__dynamap__", None)
     if compiled is None:
         raise TypeError(f"{target!r} is not a dynamap model with a table, nor a Table")
     found = _find_index([compiled], index)
     return ReadTarget(compiled.table, compiled, found, {compiled.entity: compiled}, compiled)
+
+
+def _anchor(table: Table[Any], anchor: object) -> CompiledModel[Any]:
+    compiled = getattr(anchor, "__dynamap__", None)
+    if not isinstance(compiled, CompiledModel) or compiled.table is not table:
+        models = ", ".join(c.model.__name__ for c in table.compiled)
+        raise TypeError(f"the anchor of a collection read of {table.name!r} must be one of its "
+                        f"models ({models}), got {anchor!r}")
+    return compiled
 
 
 def _find_index(
@@ -63,6 +86,15 @@ def _find_index(
 
 
 @dataclass(frozen=True, slots=True)
+class Projection:
+    """What a partial read returns: the fields asked for (None: whatever the index
+    holds), and how to describe the read in messages."""
+
+    fields: tuple[str, ...] | None
+    source: str
+
+
+@dataclass(frozen=True, slots=True)
 class ReadTarget:
     """A resolved read target; see the module docstring."""
 
@@ -71,6 +103,8 @@ class ReadTarget:
     index: CompiledIndex | None
     by_entity: Mapping[str, CompiledModel[Any]]
     anchor: CompiledModel[Any]
+    #: A collection read whose partition is named by the anchor model's key fields.
+    anchored: bool = False
 
     def parameters(self) -> Parameters:
         """Expression parameters that understand the model's field names."""
@@ -119,18 +153,29 @@ class ReadTarget:
             InvalidKey: a partition field is missing.
         """
         attribute = self.partition_attribute()
-        if self.compiled is None:
-            if set(key) != {"pk"}:
-                raise InvalidKey("a collection query takes the raw partition key: pk=...")
-            return Encoded(_raw_value(attribute, key["pk"])), {}
+        if self.compiled is None and not self.anchored:
+            return Encoded(self._raw_partition(attribute, key)), {}
+        model = self.compiled or self.anchor
         missing = [name for name in attribute.fields if key.get(name) is None]
         if missing:
-            raise InvalidKey(f"{self.compiled.model.__name__}: the partition key "
+            raise InvalidKey(f"{model.model.__name__}: the partition key "
                              f"{attribute.attribute!r} needs {', '.join(missing)}")
-        value = attribute.value(key, self.compiled.codec)
+        value = attribute.value(key, model.codec)
         assert value is not None
         rest = {name: v for name, v in key.items() if name not in attribute.fields}
         return Encoded(value), rest
+
+    def _raw_partition(self, attribute: KeyAttribute, key: Mapping[str, Any]) -> dict[str, Any]:
+        if set(key) == {"raw_pk"}:
+            return _raw_value(attribute, key["raw_pk"])
+        models = [compiled.model.__name__ for compiled in self.table.compiled]
+        example = models[0]
+        fields = ", ".join(f"{name}=..." for name in self.anchor.pk.fields) or "..."
+        raise InvalidKey(
+            f"a collection query of {self.table.name!r} names its partition by a model and "
+            f"that model's key fields, e.g. db.query(table, {example}, {fields}) (escaped "
+            "like every key); a raw key value, taken as given, is raw_pk=..."
+        )
 
     def default_sort(self, rest: Mapping[str, Any]) -> SortCondition | None:
         """The sort condition implied by the model: the template's fields given, or its
@@ -156,44 +201,70 @@ class ReadTarget:
             return None
         return F.attr(self.table.entity_attribute) == self.compiled.entity
 
-    def decoder(self, *, partial: bool, unknown: str) -> Callable[[Mapping[str, Any]], Any]:
-        """`decode` with these options, resolved once for a whole read: for whole items
-        of one model it is the model codec's own `decode`, with nothing in between."""
-        if self.compiled is not None and not partial:
+    def holds_whole_items(self) -> bool:
+        """Whether the table or index read holds whole items (an index projecting ALL)."""
+        return self.index is None or self.index.projection == "ALL"
+
+    def projection_of(self, fields: tuple[str, ...] | None) -> Projection:
+        """The `Projection` of a partial read of `fields` (None: the index's own)."""
+        if fields is not None:
+            return Projection(fields, f"fields={list(fields)!r}")
+        if self.index is not None and not self.holds_whole_items():
+            return Projection(None, f"index {self.index.name!r} ({self.index.projection})")
+        return Projection(None, "a partial read")
+
+    def check_whole(self) -> None:
+        """Refuse a read that would return partial items as if they were whole.
+
+        Raises:
+            PartialItem: the index projects only some fields.
+        """
+        if self.holds_whole_items():
+            return
+        assert self.index is not None
+        model = self.anchor.model.__name__
+        raise PartialItem(
+            f"index {self.index.name!r} projects {self.index.projection}, so its items hold "
+            f"only some fields of {model}: add `.partial()` to read them as "
+            f"Partial[{model}] (then `db.get` the whole items you need)"
+        )
+
+    def decoder(
+        self, projection: Projection | None, unknown: str
+    ) -> Callable[[Mapping[str, Any]], Any]:
+        """How each item is decoded, resolved once for a whole read: whole items of one
+        model go straight to the model codec's `decode`, with nothing in between."""
+        if self.compiled is not None and projection is None:
             return self.compiled.codec.decode
-        return functools.partial(self.decode, partial=partial, unknown=unknown)
+        return functools.partial(self.decode, projection=projection, unknown=unknown)
 
-    def decode(self, raw: Mapping[str, Any], *, partial: bool, unknown: str) -> Any:
-        """Decode one item to its model; SKIP, a raw dict or an error for unknown ones."""
-        compiled = self.compiled
-        if compiled is None:
-            entity = raw.get(self.table.entity_attribute, {}).get("S")
-            compiled = self.by_entity.get(entity) if isinstance(entity, str) else None
-            if entity == MARKER_ENTITY:  # a unique field's marker item, never a model
-                return SKIP
-            if compiled is None:
-                return _unknown(raw, unknown, entity)
-        if partial:
-            return from_projection(compiled, raw)
-        return compiled.from_item(raw)
+    def decode(self, raw: Mapping[str, Any], *, projection: Projection | None,
+               unknown: str) -> Any:
+        """Decode one item to its model (a `Partial` for a partial read); SKIP, a raw
+        dict or an error for items of unknown entities."""
+        compiled = self.model_of(raw, unknown)
+        if not isinstance(compiled, CompiledModel):
+            return compiled
+        if projection is not None:
+            nested = read_in_part(compiled, projection.fields or ())
+            return from_projection(compiled, raw, projection.source, nested)
+        return compiled.codec.decode(raw)
 
+    def invalid_item(self, raw: Mapping[str, Any], error: ValidationError) -> InvalidStoredItem:
+        """The error for an item of this read that failed its model's validation."""
+        compiled = self.model_of(raw, "error")
+        assert isinstance(compiled, CompiledModel)
+        return compiled.invalid_item(raw, error)
 
-def from_projection(compiled: CompiledModel[Any], raw: Mapping[str, Any]) -> Any:
-    """A model from a projected item: each field read is validated on its own (so a
-    nested model is a model), fields not read keep their defaults, and the model as a
-    whole is not validated (required fields not read stay unset)."""
-    instance = compiled.model.model_construct()
-    values = compiled.codec.decode_fields(raw)
-    validator = compiled.model.__pydantic_validator__
-    for name, attribute in compiled.codec.attribute_names.items():
-        if attribute not in values:
-            continue
-        try:
-            validator.validate_assignment(instance, name, values[attribute])
-        except ValidationError:  # e.g. a nested model with a required field not read
-            instance.__dict__[name] = values[attribute]
-            instance.__pydantic_fields_set__.add(name)
-    return instance
+    def model_of(self, raw: Mapping[str, Any], unknown: str) -> Any:
+        """The compiled model an item belongs to, or what to return instead of it."""
+        if self.compiled is not None:
+            return self.compiled
+        entity = raw.get(self.table.entity_attribute, {}).get("S")
+        if entity == MARKER_ENTITY:  # a unique field's marker item, never a model
+            return SKIP
+        compiled = self.by_entity.get(entity) if isinstance(entity, str) else None
+        return _unknown(raw, unknown, entity) if compiled is None else compiled
 
 
 def plain_item(raw: Mapping[str, Any]) -> dict[str, Any]:

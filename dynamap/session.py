@@ -24,7 +24,7 @@ import secrets
 from collections.abc import AsyncIterable, Iterable, Mapping
 from contextlib import AbstractContextManager
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, overload
+from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, Unpack, overload
 
 from pydantic import BaseModel
 
@@ -32,10 +32,11 @@ from dynamap import tables as _tables
 from dynamap import unique as _unique
 from dynamap._transport import ConnectionConfig, Hook, Stats, Transport
 from dynamap._witness import Watch, Witness
+from dynamap.changes import UpdateChanges
 from dynamap.compiler import CompiledIndex, CompiledModel
 from dynamap.declarations import Index, Table
 from dynamap.errors import ConditionCheckFailed, ItemNotFound, SessionError
-from dynamap.expressions import Condition
+from dynamap.expressions import Condition, Update
 from dynamap.operations import (
     PreparedWrite,
     UpdateSpec,
@@ -43,12 +44,14 @@ from dynamap.operations import (
     get_request,
     proves_put,
     put_request,
+    raw_update_request,
     same_item,
     update_request,
     write_landed,
 )
+from dynamap.partial import Partial, from_projection, read_in_part, refuse_partial
 from dynamap.query import Query, Scan
-from dynamap.readtarget import from_projection, plain_item
+from dynamap.readtarget import plain_item
 from dynamap.retry import RetryPolicy
 
 if TYPE_CHECKING:
@@ -243,9 +246,15 @@ class Session:
 
     @overload
     async def get(
-        self, model: type[M], /, *, consistent: bool = ..., fields: Iterable[str] | None = ...,
+        self, model: type[M], /, *, consistent: bool = ..., fields: None = ...,
         raw: Literal[False] = ..., **key: Any,
     ) -> M | None: ...
+
+    @overload
+    async def get(
+        self, model: type[M], /, *, consistent: bool = ..., fields: Iterable[str],
+        raw: Literal[False] = ..., **key: Any,
+    ) -> Partial[M] | None: ...
 
     @overload
     async def get(
@@ -262,41 +271,46 @@ class Session:
         fields: Iterable[str] | None = None,
         raw: bool = False,
         **key: Any,
-    ) -> M | dict[str, Any] | None:
+    ) -> M | Partial[M] | dict[str, Any] | None:
         """Read one item by its key fields; None when there is none.
 
         Args:
             model: the model class.
             consistent: a strongly consistent read.
-            fields: read only these fields (a projection); the rest get defaults.
+            fields: read only these fields (a projection): the result is then a
+                `Partial[M]` holding them and the key fields, nothing made up.
             raw: return the stored item as a plain dict instead of a model: every
                 attribute (keys and entity included) decoded by its stored type alone,
                 nothing validated (as `db.query(...).raw()` returns items).
             **key: the fields the model's key templates name, e.g. `id=...`.
+
+        Raises:
+            InvalidStoredItem: the stored item does not fit the model.
         """
         compiled = compiled_of(model)
         item_key = compiled.key_from(key)
         table = self.table_name(model)
-        if fields is None and self.coalesce_gets:
+        names = None if fields is None else _field_list(fields)
+        if names is None and self.coalesce_gets:
             item = await self._coalesced().get(table, item_key, consistent)
         else:
             request = get_request(compiled, table, item_key, consistent=consistent,
-                                  fields=fields)
+                                  fields=names)
             item = (await self.send("GetItem", request, table=table)).get("Item")
         if item is None:
             return None
         if raw:
             return plain_item(item)
-        if fields is not None:
-            projected: M = from_projection(compiled, item)
-            return projected
+        if names is not None:
+            return from_projection(compiled, item, f"fields={names!r}",
+                                   read_in_part(compiled, names))
         return compiled.from_item(item)
 
     async def get_or_raise(
         self, model: type[M], /, *, consistent: bool = False, **key: Any
     ) -> M:
         """Like `get`, but a missing item raises `ItemNotFound`."""
-        found = await self.get(model, consistent=consistent, raw=False, **key)
+        found = await self.get(model, consistent=consistent, fields=None, raw=False, **key)
         if found is None:
             raise ItemNotFound(f"no {model.__name__} with {key}", operation="GetItem",
                                table=self.table_name(model), code="ItemNotFound")
@@ -333,6 +347,7 @@ class Session:
         return await self._put(instance, condition, True)
 
     async def _put(self, instance: M, condition: Condition | None, return_old: bool) -> M | None:
+        refuse_partial(instance, "put")
         compiled = compiled_of(type(instance))
         if compiled.options.unique:
             old: Any = await _unique.unique_put(self, instance, condition)
@@ -375,39 +390,38 @@ class Session:
 
     async def update(
         self,
-        target: M,
+        target: M | Partial[M],
         /,
         *,
-        set: Mapping[str, Any] | None = None,
-        remove: Iterable[str] = (),
-        add: Mapping[str, Any] | None = None,
-        delete: Mapping[str, Any] | None = None,
-        append: Mapping[str, Any] | None = None,
-        prepend: Mapping[str, Any] | None = None,
-        set_if_not_exists: Mapping[str, Any] | None = None,
         condition: Condition | None = None,
+        **changes: Unpack[UpdateChanges],
     ) -> M:
         """Change parts of a stored item and return it as it is now.
 
-        Paths are field names, or paths into them (`"meta.tags[0]"`). A field set to
-        None is removed. Index keys built from changed fields are kept in step; a
-        change to a primary key field is refused. The item must exist. With a version
-        field, the instance's version must match the stored one. The instance is
-        refreshed in place with the stored item.
+        Keywords (see `UpdateChanges`): `set`, `remove`, `add`, `delete`, `append`,
+        `prepend`, `set_if_not_exists`. Paths are field names, or paths into them
+        (`"meta.tags[0]"`), resolved against the model: a path that names no field, a
+        value of the wrong type, removing a required field, or changing the primary
+        key, the version or the created timestamp raises `InvalidUpdate` before
+        anything is sent. A field set to None is removed. Index keys built from changed
+        fields are kept in step. The item must exist. With a version field, the
+        instance's version must match the stored one. An instance is refreshed in
+        place with the stored item; a `Partial` (from a projection) can be updated
+        too, and the whole item is returned.
 
         Raises:
-            InvalidValue: the update changes the primary key, or cannot be encoded.
+            InvalidUpdate: a change is refused (see above).
             ConditionCheckFailed: the item is missing, or a condition failed.
         """
-        spec = UpdateSpec(set or {}, remove, add or {}, delete or {}, append or {},
-                          prepend or {}, set_if_not_exists or {})
-        return await self._update(target, spec, condition)
+        return await self._update(target, UpdateSpec.of(changes), condition)
 
-    async def _update(self, target: M, spec: UpdateSpec, condition: Condition | None) -> M:
-        model = type(target)
+    async def _update(
+        self, target: M | Partial[M], spec: UpdateSpec, condition: Condition | None
+    ) -> M:
+        model: type[M] = target.model if isinstance(target, Partial) else type(target)
         compiled = compiled_of(model)
         table = self.table_name(model)
-        known = dict(vars(target))
+        known = target.to_dict() if isinstance(target, Partial) else dict(vars(target))
         version = compiled.options.version
         expected = known.get(version) if version else None
         if _unique.touches(compiled, spec):
@@ -418,19 +432,20 @@ class Session:
                                       expected_version=expected)
             answer = await self._write("UpdateItem", prepared, compiled, table)
             fresh = compiled.from_item(answer["Attributes"])
-        _apply_changes(target, dict(vars(fresh)))
+        if not isinstance(target, Partial):
+            _apply_changes(target, dict(vars(fresh)))
         return fresh
 
     async def update_key(
         self, model: type[M], /, *, key: Mapping[str, Any], condition: Condition | None = None,
-        **changes: Any,
+        **changes: Unpack[UpdateChanges],
     ) -> M:
         """Update an item known only by its key: `update_key(Page, key={"id": i}, set=...)`.
 
-        Takes the same change keywords as `update`; index keys that need fields not
-        given are refused.
+        Takes the same change keywords as `update` (`UpdateChanges`); index keys that
+        need fields not given are refused.
         """
-        spec = UpdateSpec(**changes)
+        spec = UpdateSpec.of(changes)
         compiled = compiled_of(model)
         if _unique.touches(compiled, spec):
             fresh: M = await _unique.unique_update(self, compiled, key, spec, condition, None)
@@ -439,6 +454,35 @@ class Session:
         prepared = update_request(compiled, key, table, spec, condition=condition)
         answer = await self._write("UpdateItem", prepared, compiled, table)
         return compiled.from_item(answer["Attributes"])
+
+    async def update_raw(
+        self, model: type[BaseModel], /, *, key: Mapping[str, Any], update: Update,
+        condition: Condition | None = None,
+    ) -> dict[str, Any]:
+        """A schema-less update, for deliberate writes outside the model (a data fix, a
+        migration step): attribute paths are taken literally and nothing is checked
+        against the model's fields. Only the primary key attributes are refused.
+
+        ```python
+        await db.update_raw(Page, key={"id": pid},
+                            update=Update().set(F.attr("legacyFlag"), 1).remove("oldName"))
+        ```
+
+        Args:
+            model: the model whose table and key template locate the item.
+            key: the key fields, e.g. `{"id": pid}`.
+            update: the actions (`dynamap.expressions.Update`), on stored attribute names.
+            condition: a condition on stored attributes; the item must exist either way.
+
+        Returns:
+            The whole stored item afterwards, as a plain dict (it may no longer fit the
+            model, which is why no model is built).
+        """
+        compiled = compiled_of(model)
+        table = self.table_name(model)
+        request = raw_update_request(compiled, key, table, update, condition=condition)
+        answer = await self.send("UpdateItem", request, table=table)
+        return plain_item(answer["Attributes"])
 
     @overload
     async def delete(self, target: M, /, *, condition: Condition | None = ...) -> M | None: ...
@@ -483,6 +527,7 @@ class Session:
     def query(
         self,
         target: type[M] | Table[M],
+        anchor: type[BaseModel] | None = None,
         /,
         *,
         index: str | Index | CompiledIndex | None = None,
@@ -490,14 +535,22 @@ class Session:
     ) -> Query[M]:
         """A query over one partition of a model's table or index (see `Query`).
 
+        ```python
+        nodes = await db.query(Node, page_id=pid).all()        # Node items of a page
+        everything = await db.query(app, Page, id=pid).all()   # the whole collection
+        ```
+
         Args:
             target: a model (items of that model), or a Table (a collection: every
                 item of the partition, each decoded to its own model).
+            anchor: for a Table, the model whose key fields name the partition; its
+                partition key is built from `**key` and escaped like every key.
             index: the index to query, by name or as declared on the model.
-            **key: the partition key's fields (for a Table: `pk=` the raw value).
+            **key: the partition key's fields. A collection read without an anchor
+                takes `raw_pk=` instead: the stored key value, used as given.
         """
         self._require_open()
-        return Query(self, target, index=index, key=key)
+        return Query(self, target, index=index, key=key, anchor=anchor)
 
     def scan(
         self, target: type[M] | Table[M], /, *, index: str | Index | CompiledIndex | None = None
@@ -652,6 +705,15 @@ class Session:
             if await _tables.drop_table(self.transport, name):
                 dropped.append(name)
         return dropped
+
+
+def _field_list(fields: Iterable[str]) -> list[str]:
+    if isinstance(fields, str):
+        raise TypeError(f"fields= takes a list of field names, not the string {fields!r}")
+    names = list(fields)
+    if not names:
+        raise ValueError("fields= needs at least one field name")
+    return names
 
 
 def _apply_changes(instance: BaseModel, changes: Mapping[str, Any]) -> None:

@@ -38,11 +38,12 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, Unpack
 
 from pydantic import BaseModel
 
 from dynamap import unique as _unique
+from dynamap.changes import UpdateChanges
 from dynamap.coalesce import canonical_key
 from dynamap.compiler import CompiledModel
 from dynamap.errors import (
@@ -60,6 +61,7 @@ from dynamap.operations import (
     put_request,
     update_request,
 )
+from dynamap.partial import refuse_partial
 
 if TYPE_CHECKING:
     from dynamap.session import Session
@@ -176,6 +178,7 @@ class Transaction:
             InvalidValue: the instance cannot be stored, the transaction is full, or
                 it already acts on this item.
         """
+        refuse_partial(instance, "a transaction put")
         compiled = _compiled(type(instance))
         table = self._session.table_name(type(instance))
         now = datetime.now(UTC)
@@ -198,16 +201,11 @@ class Transaction:
         target: BaseModel,
         /,
         *,
-        set: Mapping[str, Any] | None = None,
-        remove: Iterable[str] = (),
-        add: Mapping[str, Any] | None = None,
-        delete: Mapping[str, Any] | None = None,
-        append: Mapping[str, Any] | None = None,
-        prepend: Mapping[str, Any] | None = None,
-        set_if_not_exists: Mapping[str, Any] | None = None,
         condition: Condition | None = None,
+        **changes: Unpack[UpdateChanges],
     ) -> None:
-        """Add an update of a stored item; the keywords are those of `Session.update`.
+        """Add an update of a stored item; the keywords are those of `Session.update`
+        (`UpdateChanges`), checked against the model in the same way.
 
         The item must exist; with a version field, the instance's version must match
         the stored one. Once committed, the instance's version and timestamps are
@@ -217,8 +215,7 @@ class Transaction:
             InvalidValue: the update changes the primary key or cannot be encoded,
                 the transaction is full, or it already acts on this item.
         """
-        spec = UpdateSpec(set or {}, remove, add or {}, delete or {}, append or {},
-                          prepend or {}, set_if_not_exists or {})
+        spec = UpdateSpec.of(changes)
         compiled = _compiled(type(target))
         version = compiled.options.version
         expected = getattr(target, version) if version else None

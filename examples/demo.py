@@ -73,7 +73,7 @@ async def tour() -> None:
                 break
             cursor, number = page.cursor, number + 1
 
-        everything = await db.query(demo, pk=f"PAGE#{home.id}").all()
+        everything = await db.query(demo, Page, id=home.id).all()
         print("one query, whole partition:", [type(item).__name__ for item in everything])
 
         await db.update(home, set={"title": "Welcome"})

@@ -47,7 +47,7 @@ async def main() -> None:
                 break
             cursor = page.cursor
 
-        everything = await db.query(app, pk=f"PAGE#{home.id}").all()
+        everything = await db.query(app, Page, id=home.id).all()
         print([type(item).__name__ for item in everything])    # ['Node', ..., 'Page']
         await db.drop_tables(app)
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from dynamap import F, Query, Session
-from examples.page_manager.models import Node, Page, page_manager, page_partition
+from examples.page_manager.models import Node, Page, page_manager
 
 __all__ = [
     "PageWithNodes",
@@ -75,7 +75,7 @@ async def get_page(db: Session, page_id: str) -> Page | None:
 
 async def get_page_with_nodes(db: Session, page_id: str) -> PageWithNodes | None:
     """A page and all its nodes, read with one query over the page's partition."""
-    items = await db.query(page_manager, pk=page_partition(page_id)).all()
+    items = await db.query(page_manager, Page, id=page_id).all()
     pages = [item for item in items if isinstance(item, Page)]
     if not pages:
         return None

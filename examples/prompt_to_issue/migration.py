@@ -239,7 +239,7 @@ async def verify(
 
     async def check(partition: str, expected: list[Model]) -> None:
         async with limit:
-            found = await db.query(prompt_to_issue, pk=partition).all()
+            found = await db.query(prompt_to_issue, raw_pk=partition).all()
         report.verified += _compare(partition, expected, found, report)
 
     checks = [check(user_partition(user), items) for user, items in plan.users.items()]

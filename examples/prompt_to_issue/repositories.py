@@ -91,7 +91,7 @@ class UserRepository:
     async def get_account(self, user_id: str) -> UserAccount:
         """The profile, settings, conversations (oldest first) and providers of a user."""
         account = UserAccount()
-        for item in await self.db.query(prompt_to_issue, pk=user_partition(user_id)).all():
+        for item in await self.db.query(prompt_to_issue, User, id=user_id).all():
             if isinstance(item, User):
                 account.user = item
             elif isinstance(item, Settings):

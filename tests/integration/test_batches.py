@@ -61,7 +61,7 @@ async def test_a_batch_writes_and_deletes_across_models_and_tables(db: Session) 
     assert all(card.version == 1 and card.updated_at is not None for card in cards)
     assert await db.get(Label, name="old", consistent=True) is None
     assert await db.get(Label, name="urgent", consistent=True) == Label(name="urgent", color="red")
-    everything = await db.query(board, pk="BOARD#b").all()
+    everything = await db.query(board, raw_pk="BOARD#b").all()
     assert sorted(c.title for c in everything if isinstance(c, Card)) == sorted(
         c.title for c in cards)
     assert [c for c in everything if isinstance(c, Column)] == [Column(board_id="b", name="todo")]

@@ -45,9 +45,9 @@ async def test_a_collection_query_becomes_a_dataframe_with_a_model_column(db: Se
     await db.create_tables(Plant, Bed)
     await db.put(Bed(bed="south"))
     await db.put(Plant(bed="south", name="sage"))
-    frame = await db.query(garden, pk="BED#south").to_pandas()
+    frame = await db.query(garden, raw_pk="BED#south").to_pandas()
     assert frame["model"].tolist() == ["Bed", "Plant"]
-    page = await db.query(garden, pk="BED#south").limit(1).page()
+    page = await db.query(garden, raw_pk="BED#south").limit(1).page()
     assert "<caption>Page: 1 item, more after the cursor</caption>" in page._repr_html_()
 
 

@@ -141,6 +141,6 @@ async def test_a_transaction_claims_values_with_its_other_actions(db: Session) -
         async with db.transaction() as transaction:
             transaction.put(Post(circle="c", text="never"))
             transaction.put(Member(circle="c", handle="ada"))
-    collection = await db.query(circle, pk="CIRCLE#c").all()
+    collection = await db.query(circle, raw_pk="CIRCLE#c").all()
     assert sorted(type(item).__name__ for item in collection) == ["Member", "Post"]
     assert await db.scan(Member).count() == 1  # a model that shares its table

@@ -86,10 +86,10 @@ async def check_queries(db: Session, article: Article) -> None:
 async def check_collections(db: Session, article: Article) -> None:
     """A Table annotated with its models types a collection query as their union;
     an unannotated Table yields `BaseModel`."""
-    assert_type(db.query(site, pk=f"ARTICLE#{article.id}"), Query[Article | Comment])
-    for item in await db.query(site, pk=f"ARTICLE#{article.id}").all():
+    assert_type(db.query(site, Article, id=article.id), Query[Article | Comment])
+    for item in await db.query(site, Article, id=article.id).all():
         assert_type(item, Article | Comment)
-    assert_type(await db.query(untyped, pk="NOTE#1").all(), list[BaseModel])
+    assert_type(await db.query(untyped, raw_pk="NOTE#1").all(), list[BaseModel])
 
 
 async def check_model_methods(article: Article) -> None:
@@ -113,6 +113,6 @@ async def test_results_have_the_classes_their_types_claim(dynamap_session: Sessi
     page = assert_type(await db.query(Comment, article_id=article.id).limit(1).page(),
                        Page[Comment])
     assert page.items == [comment]
-    everything = await db.query(site, pk=f"ARTICLE#{article.id}").all()
+    everything = await db.query(site, Article, id=article.id).all()
     assert [type(item) for item in assert_type(everything, list[Article | Comment])] == [
         Comment, Article]

@@ -17,6 +17,7 @@ from dynamap import (
     F,
     InvalidCursor,
     InvalidKey,
+    InvalidUpdate,
     InvalidValue,
     Key,
     Model,
@@ -59,6 +60,9 @@ class Doc(Model, table=docs, version="version", created="created_at", updated="u
     version: int = 0
     created_at: datetime | None = None
     updated_at: datetime | None = None
+    legacy: str | None = None
+    notes: list[str] | None = None
+    first_seen: str | None = None
 
 
 chat = Table("chat")
@@ -291,15 +295,21 @@ def test_update_of_the_updated_field_by_the_caller_wins_over_the_timestamp() -> 
     assert {"S": LATER_TEXT} not in values
 
 
-def test_update_with_an_explicit_version_skips_the_version_check() -> None:
-    request = update_request(DOC, dict(vars(doc())), "docs", UpdateSpec(set={"version": 9}),
-                             expected_version=3, now=LATER).request
-    assert request["ConditionExpression"] == "attribute_exists(#n3)"
+@pytest.mark.parametrize("spec", [UpdateSpec(set={"version": 9}), UpdateSpec(add={"version": 1}),
+                                  UpdateSpec(remove=["version"])])
+def test_update_refuses_to_change_the_version_field(spec: UpdateSpec) -> None:
+    with pytest.raises(InvalidUpdate, match="version is the version field"):
+        update_request(DOC, dict(vars(doc())), "docs", spec, expected_version=3, now=LATER)
+
+
+def test_update_refuses_to_change_the_created_timestamp() -> None:
+    with pytest.raises(InvalidUpdate, match="created_at is the created timestamp"):
+        update_request(DOC, dict(vars(doc())), "docs", UpdateSpec(set={"created_at": NOW}))
 
 
 def test_update_encodes_field_values_by_their_annotation() -> None:
     request = update_request(DOC, {"id": "d1"}, "docs",
-                             UpdateSpec(set={"tags": {"b", "a"}, "created_at": NOW}),
+                             UpdateSpec(set={"tags": {"b", "a"}, "updated_at": NOW}),
                              now=LATER).request
     values = request["ExpressionAttributeValues"]
     assert sorted(values[":v0"]["SS"]) == ["a", "b"]
@@ -400,7 +410,7 @@ def test_query_needs_its_partition_fields() -> None:
 
 
 def test_collection_query_on_a_table_takes_raw_keys_and_reads_every_entity() -> None:
-    request = query(chat, pk=Message.pk.format(conv_id="c")).sk_begins_with("MSG#").to_request()
+    request = query(chat, raw_pk=Message.pk.format(conv_id="c")).sk_begins_with("MSG#").to_request()
     assert request == {
         "TableName": "dev-chat",
         "KeyConditionExpression": "#n0 = :v0 AND begins_with(#n1, :v1)",

@@ -295,7 +295,7 @@ def test_a_key_that_could_name_a_marker_is_refused() -> None:
 def test_unique_fields_change_only_by_set_or_remove() -> None:
     session, _ = fake_session(always({}))
     with pytest.raises(InvalidValue, match="set it or remove it"):
-        Transaction(session).update(User(email="a@x"), append={"email": ["x"]})
+        Transaction(session).update(User(email="a@x"), set_if_not_exists={"email": "x"})
 
 
 def test_unique_fields_need_string_keys() -> None:
