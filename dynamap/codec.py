@@ -91,18 +91,28 @@ _Read = tuple[str, str, Decoder]  # attribute name, output key, decoder
 
 
 class _Plan:
-    """The compiled per-field closures of one model."""
+    """The compiled per-field closures of one model.
 
-    __slots__ = ("by_field", "read_attributes", "read_validation", "writes")
+    `passthrough` is set when the model can read stored attributes that are not its
+    fields (a `mode="before"` or `"wrap"` model validator, a validation alias,
+    `extra="allow"`): decoding then hands those attributes to pydantic as well, so an
+    item written by an older version of the model can be upgraded on the way in.
+    """
+
+    __slots__ = ("by_field", "field_attributes", "passthrough", "read_attributes",
+                 "read_validation", "writes")
 
     def __init__(
-        self, writes: tuple[_Write, ...], reads: tuple[_Read, ...], validation_keys: list[str]
+        self, writes: tuple[_Write, ...], reads: tuple[_Read, ...], validation_keys: list[str],
+        passthrough: bool,
     ) -> None:
         self.writes = writes
         self.by_field = {name: (attr, encode) for name, attr, encode in writes}
         self.read_attributes = reads
+        self.field_attributes = frozenset(attr for attr, _, _ in reads)
         pairs = zip(reads, validation_keys, strict=True)
         self.read_validation = tuple((attr, key, decode) for (attr, _, decode), key in pairs)
+        self.passthrough = passthrough
 
 
 class ModelCodec(Generic[M]):
@@ -115,7 +125,7 @@ class ModelCodec(Generic[M]):
         attribute_names: field name -> the attribute name it is stored under.
     """
 
-    __slots__ = ("_epoch_fields", "_plan", "attribute_names", "model")
+    __slots__ = ("_epoch_fields", "_plan", "attribute_names", "model", "reserved")
 
     def __init__(self, model: type[M], epoch_fields: frozenset[str]) -> None:
         fields = model.model_fields
@@ -135,6 +145,9 @@ class ModelCodec(Generic[M]):
             taken[attr] = name
         self._epoch_fields = epoch_fields
         self._plan: _Plan | None = None
+        #: Attributes the model's table gives every item (keys, entity), never handed to
+        #: pydantic as data; set by the compiler.
+        self.reserved: frozenset[str] = frozenset()
 
     def __repr__(self) -> str:
         return f"ModelCodec({self.model.__name__})"
@@ -234,17 +247,28 @@ class ModelCodec(Generic[M]):
     def decode(self, item: Mapping[str, AttributeValue]) -> M:
         """Decode an item into a validated model instance.
 
-        Attributes that are not fields are ignored; missing ones take the field default.
+        Missing attributes take the field default. Attributes that are not fields are
+        left out, unless the model can read them (see `_Plan`): then they reach
+        pydantic too, decoded by their stored type.
 
         Raises:
             pydantic.ValidationError: the stored data does not fit the model.
             ValueError: an attribute is not DynamoDB JSON.
         """
         plan = self._plan or self._compile()
+        values = self._read(plan.read_validation, item)
+        if plan.passthrough:
+            self._add_other_attributes(plan, item, values)
         # what `model_validate` runs, without its per-call argument checks
-        instance: M = self.model.__pydantic_validator__.validate_python(
-            self._read(plan.read_validation, item))
+        instance: M = self.model.__pydantic_validator__.validate_python(values)
         return instance
+
+    def _add_other_attributes(
+        self, plan: _Plan, item: Mapping[str, AttributeValue], values: dict[str, Any]
+    ) -> None:
+        for attr, stored in item.items():
+            if attr not in plan.field_attributes and attr not in self.reserved:
+                values.setdefault(attr, self._decode_loosely(attr, stored))
 
     def decode_fields(self, item: Mapping[str, AttributeValue]) -> dict[str, object]:
         """Decode the field attributes of an item to Python values, keyed by attribute name.
@@ -313,7 +337,17 @@ def _build_plan(model: type[BaseModel], epoch_fields: frozenset[str]) -> _Plan:
         writes.append((name, attr, _field_encoder(converter)))
         reads.append((attr, attr, converter.decode))
         keys.append(_validation_key(model, name, info.validation_alias, info.alias))
-    return _Plan(tuple(writes), tuple(reads), keys)
+    return _Plan(tuple(writes), tuple(reads), keys, _reads_other_attributes(model))
+
+
+def _reads_other_attributes(model: type[BaseModel]) -> bool:
+    """Whether validating `model` can use input keys that are not its stored fields."""
+    validators = model.__pydantic_decorators__.model_validators.values()
+    if any(validator.info.mode in ("before", "wrap") for validator in validators):
+        return True
+    if model.model_config.get("extra") == "allow":
+        return True
+    return any(info.validation_alias is not None for info in model.model_fields.values())
 
 
 def _check_markers(

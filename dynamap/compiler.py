@@ -260,6 +260,9 @@ class _Compiler:
         compiled = CompiledModel(self.model, self.options, self.codec, pk, sk,
                                  MappingProxyType(indexes))
         self.check_attribute_clashes(compiled)
+        keys = {attribute.attribute for attribute in all_key_attributes(compiled)
+                if not attribute.written_by_codec}
+        self.codec.reserved = frozenset({*keys, self.options.table.entity_attribute})
         return compiled
 
     def indexes_by_name(self) -> list[tuple[str, Index]]:
