@@ -180,23 +180,34 @@ _NO_OFFSET = timedelta(0)
 def datetime_text(value: Any) -> str:
     """The S text of a datetime: fixed-width UTC ISO-8601, so text order is time order.
 
-    The same text as `dynamap._datetimes.format_datetime` (naive means UTC), built from
-    ``isoformat``, which is several times faster and always writes four-digit years.
+    The same text as `dynamap._datetimes.format_datetime`, built from ``isoformat``,
+    which is several times faster and always writes four-digit years. A naive datetime
+    is refused (see `refuse_naive`).
     """
     if not isinstance(value, datetime):
         raise expected("a datetime", value)
     moment: datetime = value
     zone = moment.tzinfo
     if zone is None:
-        text = moment.isoformat()
-    else:
-        if zone is not UTC and moment.utcoffset() != _NO_OFFSET:  # e.g. pydantic's TzInfo(0)
-            try:
-                moment = moment.astimezone(UTC)
-            except (OverflowError, ValueError) as exc:
-                raise UnstorableError(f"{value!r} cannot be written in UTC: {exc}") from None
-        text = moment.isoformat()[:-6]  # drop "+00:00"
+        raise refuse_naive(moment)
+    if zone is not UTC and moment.utcoffset() != _NO_OFFSET:  # e.g. pydantic's TzInfo(0)
+        try:
+            moment = moment.astimezone(UTC)
+        except (OverflowError, ValueError) as exc:
+            raise UnstorableError(f"{value!r} cannot be written in UTC: {exc}") from None
+    text = moment.isoformat()[:-6]  # drop "+00:00"
     return text + "Z" if moment.microsecond else text + ".000000Z"
+
+
+def refuse_naive(value: datetime) -> UnstorableError:
+    """The error for a naive datetime: dynamap stores instants in UTC and reads them back
+    aware, so a naive value would come back different from what was written."""
+    return UnstorableError(
+        f"{value!r} is a naive datetime (no time zone), which would read back as an aware "
+        "UTC datetime, not equal to it; give it a zone, e.g. datetime.now(UTC) or "
+        "value.replace(tzinfo=UTC), or annotate the field AwareDatetime to have pydantic "
+        "refuse naive input"
+    )
 
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
@@ -204,11 +215,11 @@ _SECOND = timedelta(seconds=1)
 
 
 def epoch_text(value: Any) -> str:
-    """The N text of a datetime as whole seconds since the Unix epoch (naive = UTC)."""
+    """The N text of a datetime as whole seconds since the Unix epoch (naive: refused)."""
     if not isinstance(value, datetime):
         raise expected("a datetime", value)
     if value.tzinfo is None:
-        value = value.replace(tzinfo=UTC)
+        raise refuse_naive(value)
     return str((value - _EPOCH) // _SECOND)
 
 

@@ -29,6 +29,7 @@ from dynamap.errors import (
     AccessDenied,
     ConditionCheckFailed,
     ConnectionFailed,
+    InvalidValue,
     OperationError,
     ServiceUnavailable,
     SessionError,
@@ -240,7 +241,7 @@ class Transport:
             request = {"ReturnConsumedCapacity": "TOTAL", **request}
         event = RequestEvent(operation, request)
         await _call_hooks(self.on_request, event)
-        body = orjson.dumps(request)
+        body = _serialize(operation, request)
         started = time.perf_counter()
         state = self.retry.start()
         ambiguous = False
@@ -328,6 +329,16 @@ async def _botocore_endpoint(session: aioboto3.Session, region: str) -> str:
     async with session.client("dynamodb", region_name=region) as client:
         endpoint: str = client.meta.endpoint_url
         return endpoint
+
+
+def _serialize(operation: str, request: Mapping[str, Any]) -> bytes:
+    """The request body; a value JSON cannot carry (a lone surrogate, an object that was
+    never encoded) is refused here, before anything is sent."""
+    try:
+        return orjson.dumps(request)
+    except orjson.JSONEncodeError as error:
+        raise InvalidValue(f"cannot send {operation}: a value in the request cannot be "
+                           f"sent as JSON ({error})") from None
 
 
 async def _call_hooks(hooks: list[Hook], event: RequestEvent) -> None:

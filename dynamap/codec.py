@@ -70,9 +70,11 @@ from dynamap.storage import AsEpochSeconds, AsNumber
 
 __all__ = [
     "MAX_ITEM_BYTES",
+    "MAX_NESTING",
     "AttributeValue",
     "Item",
     "ModelCodec",
+    "check_nesting",
     "compile_codec",
     "decode_value",
     "encode_value",
@@ -84,6 +86,8 @@ M = TypeVar("M", bound=BaseModel)
 
 #: DynamoDB's maximum item size, names and values included.
 MAX_ITEM_BYTES = 400 * 1024
+#: DynamoDB's limit on nesting: an attribute is level 1, each map or list in it one more.
+MAX_NESTING = 32
 
 _FieldEncoder = Callable[[Any], AttributeValue | None]  # None: leave the attribute out
 _Write = tuple[str, str, _FieldEncoder]  # field name, attribute name, encoder
@@ -174,6 +178,8 @@ class ModelCodec(Generic[M]):
             item = self._encode_map(instance)
         except UnstorableError as exc:
             raise _invalid(self.model, exc) from None
+        except RecursionError:
+            raise _too_deep(f"a {self.model.__name__} item") from None
         if size_check:
             self.check_item_size(item)
         return item
@@ -198,8 +204,11 @@ class ModelCodec(Generic[M]):
         except UnstorableError as exc:
             exc.path.insert(0, field)
             raise _invalid(self.model, exc) from None
+        except RecursionError:
+            raise _too_deep(f"{self.model.__name__}.{field}") from None
         if encoded is not None:
             _check_json(self.model, field, encoded)
+            check_nesting(encoded, f"{self.model.__name__}.{field}")
         return encoded
 
     def _encode_map(self, instance: BaseModel) -> Item:
@@ -227,12 +236,18 @@ class ModelCodec(Generic[M]):
         rules are only walked for items whose JSON is over the limit.
         """
         try:
-            length = len(orjson.dumps(item))
+            text = orjson.dumps(item)
         except orjson.JSONEncodeError:
             for name, attr in self.attribute_names.items():
                 if attr in item:
                     _check_json(self.model, name, item[attr])
             raise
+        # Each level of nesting is one map or list tag, so few tags mean shallow items:
+        # only an item with many is walked.
+        if text.count(b'{"M":') + text.count(b'{"L":') >= MAX_NESTING:
+            for attr, value in item.items():
+                check_nesting(value, f"{self.model.__name__} attribute {attr!r}")
+        length = len(text)
         if length > MAX_ITEM_BYTES:
             size = item_size(item)
             if size > MAX_ITEM_BYTES:
@@ -400,6 +415,29 @@ def _validation_key(model: type[BaseModel], name: str, alias: Any, plain_alias: 
     raise TypeError(f"{model.__name__}.{name}: its validation alias has no plain name to read into")
 
 
+def check_nesting(value: AttributeValue, where: str) -> None:
+    """Refuse a value nested deeper than DynamoDB's `MAX_NESTING` levels.
+
+    Raises:
+        InvalidValue: the value is too deep.
+    """
+    level = [(value, 1)]
+    while level:
+        current, depth = level.pop()
+        inner = current.get("M") or current.get("L")
+        if not inner:
+            continue
+        if depth >= MAX_NESTING:
+            raise _too_deep(where)
+        children = inner.values() if isinstance(inner, dict) else inner
+        level.extend((child, depth + 1) for child in children if isinstance(child, dict))
+
+
+def _too_deep(where: str) -> InvalidValue:
+    return InvalidValue(f"cannot store {where}: it is nested more than {MAX_NESTING} levels "
+                        "deep, DynamoDB's limit")
+
+
 def _invalid(model: type[BaseModel], exc: UnstorableError) -> InvalidValue:
     where = ".".join([model.__name__, *exc.path])
     return InvalidValue(f"cannot store {where}: {exc.problem}")
@@ -463,10 +501,14 @@ def encode_value(value: object) -> AttributeValue:
         InvalidValue: the value cannot be stored.
     """
     try:
-        return encode_any(value)
+        encoded = encode_any(value)
     except UnstorableError as exc:
         where = f" at {'.'.join(exc.path)}" if exc.path else ""
         raise InvalidValue(f"cannot store this value{where}: {exc.problem}") from None
+    except RecursionError:
+        raise _too_deep("this value") from None
+    check_nesting(encoded, "this value")
+    return encoded
 
 
 def decode_value(value: AttributeValue) -> object:

@@ -8,13 +8,14 @@ with a `DefinitionError` naming the class, the field and the fix, and the hot pa
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from types import MappingProxyType
-from typing import Any, Generic, TypeVar
+from typing import Annotated, Any, Generic, TypeVar, get_args, get_origin
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, PlainSerializer, ValidationError, WrapSerializer
 from pydantic.fields import FieldInfo
 
 from dynamap._annotations import KeyScalar, key_scalar_type, unwrap_optional
@@ -26,6 +27,10 @@ from dynamap.keys import KeyTemplate, TemplateError
 __all__ = ["CompiledIndex", "CompiledModel", "KeyAttribute", "ModelOptions", "compile_model"]
 
 M = TypeVar("M", bound=BaseModel)
+
+#: DynamoDB's limits on key values (UTF-8 bytes of a string, bytes of a binary).
+PARTITION_KEY_BYTES = 2048
+SORT_KEY_BYTES = 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,6 +45,8 @@ class KeyAttribute:
         field: the bare field, or None when the key is a template.
         written_by_codec: the attribute is the field's own attribute, so the codec
             already writes it and the key layer must not.
+        max_bytes: DynamoDB's limit on the value: 2048 bytes for a partition key, 1024
+            for a sort key (of the table or an index).
     """
 
     attribute: str
@@ -48,16 +55,45 @@ class KeyAttribute:
     template: KeyTemplate | None
     field: str | None
     written_by_codec: bool
+    max_bytes: int = PARTITION_KEY_BYTES
 
     def value(self, values: Mapping[str, Any], codec: ModelCodec[Any]) -> dict[str, Any] | None:
-        """The attribute's DynamoDB value from field values, or None if a field is unset."""
+        """The attribute's DynamoDB value from field values, or None if a field is unset.
+
+        Raises:
+            InvalidKey: the value is empty or over DynamoDB's size limit for keys.
+        """
         if self.template is None:
             assert self.field is not None
             raw = values.get(self.field)
-            return None if raw is None else codec.encode_field(self.field, raw)
-        if any(values.get(name) is None for name in self.fields):
+            encoded = None if raw is None else codec.encode_field(self.field, raw)
+        elif any(values.get(name) is None for name in self.fields):
             return None
-        return {"S": self.template.format_mapping(values)}
+        else:
+            encoded = {"S": self.template.format_mapping(values)}
+        if encoded is not None:
+            self.check(encoded)
+        return encoded
+
+    def check(self, encoded: Mapping[str, Any]) -> None:
+        """Refuse a key value DynamoDB would refuse: empty, or over `max_bytes`.
+
+        Raises:
+            InvalidKey: the value is empty or too large.
+        """
+        text = encoded.get("S")
+        if text is not None:
+            size = len(text) if text.isascii() else _utf8_length(self.attribute, text)
+        elif "B" in encoded:
+            size = len(base64.b64decode(encoded["B"]))
+        else:
+            return  # a number: its digits are bounded by the codec
+        if size == 0:
+            raise InvalidKey(f"key attribute {self.attribute!r} would be empty; DynamoDB "
+                             "refuses empty strings and binaries in keys")
+        if size > self.max_bytes:
+            raise InvalidKey(f"key attribute {self.attribute!r} would be {size} bytes, over "
+                             f"DynamoDB's limit of {self.max_bytes} for this key")
 
     def format(self, **values: Any) -> Any:
         """The key value for these fields, as a query on the table takes it.
@@ -169,10 +205,15 @@ class CompiledModel(Generic[M]):
         item.update(self.key_from(values))
         for index in self.indexes.values():
             for attribute in (index.pk, index.sk):
-                if attribute is not None and not attribute.written_by_codec:
-                    encoded = attribute.value(values, self.codec)
-                    if encoded is not None:
-                        item[attribute.attribute] = encoded
+                if attribute is None:
+                    continue
+                if attribute.written_by_codec:
+                    if attribute.attribute in item:  # absent: the item is not in the index
+                        attribute.check(item[attribute.attribute])
+                    continue
+                encoded = attribute.value(values, self.codec)
+                if encoded is not None:
+                    item[attribute.attribute] = encoded
         item[self.table.entity_attribute] = {"S": self.entity}
         self.codec.check_item_size(item)
         return item
@@ -249,6 +290,7 @@ class _Compiler:
 
     def compile(self) -> CompiledModel[Any]:
         self.check_options()
+        self.check_serializers()
         epoch = (self.options.ttl,) if self.options.ttl else ()
         try:
             self.codec = compile_codec(self.model, epoch_fields=epoch)
@@ -264,6 +306,20 @@ class _Compiler:
                 if not attribute.written_by_codec}
         self.codec.reserved = frozenset({*keys, self.options.table.entity_attribute})
         return compiled
+
+    def check_serializers(self) -> None:
+        """Refuse serializers that would apply when the model is dumped in Python mode:
+        dynamap stores each field by its type, so such a serializer would be ignored in
+        silence. Serializers for JSON output (`when_used="json"`) are fine."""
+        found = serializers_in(self.model)
+        if found:
+            raise self.fail(
+                f"{found[0]} has a serializer that applies outside JSON output; dynamap "
+                "stores fields by their type and would not apply it. Give it "
+                'when_used="json" (for API output, as FastAPI uses), or store the '
+                "converted value in a field of its own type",
+                "serializer",
+            )
 
     def indexes_by_name(self) -> list[tuple[str, Index]]:
         seen: set[str] = set()
@@ -367,7 +423,8 @@ class _Compiler:
             return self.field_key(role, spec, explicit)
         template = self.template(role, spec)
         attribute = explicit or default
-        return KeyAttribute(attribute, "S", template.fields, template, None, False)
+        return KeyAttribute(attribute, "S", template.fields, template, None, False,
+                            _max_bytes(role))
 
     def is_bare_field(self, role: str, spec: str) -> bool:
         if not spec.isidentifier():
@@ -392,7 +449,8 @@ class _Compiler:
             scalar = "N"  # the TTL field is stored as epoch seconds
         stored = self.stored_name(field)
         attribute = explicit or stored
-        return KeyAttribute(attribute, scalar, (field,), None, field, attribute == stored)
+        return KeyAttribute(attribute, scalar, (field,), None, field, attribute == stored,
+                            _max_bytes(role))
 
     def template(self, role: str, spec: str) -> KeyTemplate:
         types = {name: unwrap_optional(info.annotation)[0] for name, info in self.fields.items()}
@@ -450,6 +508,53 @@ def compile_model(
     """
     compiled: CompiledModel[M] = _Compiler(model, keys, indexes, options).compile()
     return compiled
+
+
+_STORED_MODES = ("always", "unless-none")
+
+
+def serializers_in(model: type[BaseModel], seen: set[type] | None = None) -> list[str]:
+    """The fields (as "Model.field", or "Model" for a model serializer) of `model` and
+    the models nested in it whose serializers apply in Python mode."""
+    seen = set() if seen is None else seen
+    if model in seen:
+        return []
+    seen.add(model)
+    decorators = model.__pydantic_decorators__
+    found = [model.__name__ for d in decorators.model_serializers.values()
+             if d.info.when_used in _STORED_MODES]
+    for d in decorators.field_serializers.values():
+        if d.info.when_used in _STORED_MODES:
+            found += [f"{model.__name__}.{name}" for name in d.info.fields]
+    for name, info in model.model_fields.items():
+        if any(isinstance(m, PlainSerializer | WrapSerializer) and m.when_used in _STORED_MODES
+               for m in info.metadata):
+            found.append(f"{model.__name__}.{name}")
+        for nested in _nested_models(info.annotation):
+            found += serializers_in(nested, seen)
+    return found
+
+
+def _nested_models(annotation: Any) -> list[type[BaseModel]]:
+    """The pydantic models an annotation holds: itself, or inside lists, unions, ..."""
+    if get_origin(annotation) is Annotated:
+        return _nested_models(get_args(annotation)[0])
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return [annotation]
+    return [model for arg in get_args(annotation) for model in _nested_models(arg)]
+
+
+def _utf8_length(attribute: str, text: str) -> int:
+    try:
+        return len(text.encode("utf-8"))
+    except UnicodeEncodeError:
+        raise InvalidKey(f"key attribute {attribute!r} holds a lone surrogate, which is not "
+                         "valid Unicode text and cannot be sent") from None
+
+
+def _max_bytes(role: str) -> int:
+    """The size limit of a key by its role ("pk", "sk", "index 'X' sort key", ...)."""
+    return SORT_KEY_BYTES if role == "sk" or role.endswith("sort key") else PARTITION_KEY_BYTES
 
 
 def _plain(value: Any) -> Any:

@@ -52,7 +52,8 @@ def decode_cursor(secret: bytes, query: str, cursor: str) -> dict[str, Any]:
         InvalidCursor: the cursor is malformed, tampered with, of another version, or
             from another query.
     """
-    parts = cursor.split(".") if isinstance(cursor, str) else []
+    # a cursor is ASCII base64url text; anything else (a lone surrogate included) is not one
+    parts = cursor.split(".") if isinstance(cursor, str) and cursor.isascii() else []
     if len(parts) != 3 or parts[0] != CURSOR_VERSION:
         raise InvalidCursor("malformed or unsupported pagination cursor")
     _, payload, signature = parts

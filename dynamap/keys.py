@@ -125,6 +125,9 @@ def _decode_int(text: str) -> int:
 def _encode_datetime(value: object) -> str:
     if not isinstance(value, datetime):
         raise _SegmentError(f"expects datetime, got {_type_name(value)}")
+    if value.tzinfo is None:
+        raise _SegmentError("is a naive datetime (no time zone), which would read back "
+                            "different; give it one, e.g. value.replace(tzinfo=UTC)")
     try:
         text = format_datetime(value)
     except (OverflowError, ValueError):

@@ -15,6 +15,7 @@ import sample_models
 from cli_helpers import Cli, error_line
 from sample_models import Customer, Event, Order
 
+from dynamap import InvalidRequest
 from dynamap.cli import transfer
 from dynamap.local import free_port
 from dynamap.session import Session
@@ -191,27 +192,32 @@ def test_resume_after_a_failed_write(
     monkeypatch.setattr(transfer, "CHUNK_ROWS", 5)
     assert dynamap("create-tables", "sample_models").exit_code == 0
     rows = events(20)
-    # A partition key over DynamoDB's 2048-byte limit passes the model and is refused by
-    # DynamoDB itself, so the third chunk (rows 11-15) fails after two were written.
-    rows[12]["id"] = "x" * 3000
     source = write_lines(tmp_path / "events.jsonl", rows)
+    real_put_many = Session.put_many
+    calls: list[int] = []
+
+    async def refused_third_chunk(self: Session, items: Any, **options: Any) -> int:
+        # DynamoDB refuses the third chunk (rows 11-15) after two were written, as it
+        # would a write the model cannot foresee (e.g. a table whose types drifted).
+        calls.append(len(items))
+        if len(calls) == 3:
+            raise InvalidRequest("One or more parameter values were invalid: Type mismatch",
+                                 operation="BatchWriteItem", code="ValidationException")
+        return await real_put_many(self, items, **options)
+
+    monkeypatch.setattr(Session, "put_many", refused_third_chunk)
     failed = dynamap("import", "sample_models:Event", str(source))
     assert failed.exit_code == 2
     line = error_line(failed)
-    assert "2048" in line  # DynamoDB's own reason, as each engine words it
+    assert "Type mismatch" in line
     assert line.endswith("10 rows are written; run the same command with --resume to "
                          "continue after them")
     progress = tmp_path / "events.jsonl.dynamap-progress"
     assert json.loads(progress.read_text()) == {
         "model": "sample_models:Event", "table": f"{dynamap.prefix}CliAudit", "rows": 10,
         "written": 10}
-    written = len(stored(dynamap, Event))
-    if dynamap.engine == "moto":
-        # moto differs: it applies the puts of a BatchWriteItem that precede the invalid
-        # one (e11, e12); DynamoDB Local, like DynamoDB, refuses the whole request.
-        assert written == 12
-    else:
-        assert written == 10
+    assert len(stored(dynamap, Event)) == 10
+    monkeypatch.setattr(Session, "put_many", real_put_many)
 
     rows[12]["id"] = "e13"
     write_lines(source, rows)
@@ -224,6 +230,21 @@ def test_resume_after_a_failed_write(
     assert resumed.stdout.startswith("imported 10 rows into ")
     assert [event.id for event in stored(dynamap, Event)] == [f"e{n}" for n in range(11, 21)]
     assert not progress.exists()
+
+
+def test_a_key_over_dynamodbs_limit_is_rejected_before_anything_is_written(
+    dynamap: Cli, tmp_path: Path
+) -> None:
+    assert dynamap("create-tables", "sample_models").exit_code == 0
+    rows = events(6)
+    rows[3]["id"] = "x" * 3000  # DynamoDB's partition key limit is 2048 bytes
+    source = write_lines(tmp_path / "events.jsonl", rows)
+    result = dynamap("import", "sample_models:Event", str(source))
+    assert result.exit_code == 1, result.output
+    rejects = tmp_path / "events.jsonl.rejects.jsonl"
+    [reject] = [json.loads(line) for line in rejects.read_text().splitlines()]
+    assert reject["line"] == 4 and "2048" in reject["reason"]
+    assert [event.id for event in stored(dynamap, Event)] == ["e01", "e02", "e03", "e05", "e06"]
 
 
 def test_interrupted_import_resumes(
