@@ -414,7 +414,10 @@ class _Compiler:
                 raise self.fail(f"index {declaration.name!r} includes {name!r}, which names no "
                                 f"field; include field names, of: {', '.join(self.fields)}",
                                 "unknown_field")
-        return [self.stored_name(name) for name in declaration.include]
+        # The entity attribute goes along, so that reads of the index can tell the models
+        # of a shared table apart (by a filter, and when decoding a collection).
+        entity = self.options.table.entity_attribute
+        return [*(self.stored_name(name) for name in declaration.include), entity]
 
     def key_attribute(
         self, role: str, spec: str, explicit: str | None, default: str

@@ -195,9 +195,26 @@ class ReadTarget:
         return SortCondition.begins_with(attribute.attribute, template.literal_prefix)
 
     def entity_filter(self) -> Condition | None:
-        """A filter keeping other models of a shared table out of a model's read."""
+        """A filter keeping other models of a shared table out of a model's read.
+
+        A KEYS_ONLY index holds no entity attribute to filter on; it needs none when no
+        other model declares the index, since only this model's items are in it.
+
+        Raises:
+            PartialItem: a KEYS_ONLY index that several models declare, whose items
+                therefore cannot be told apart.
+        """
         shared = len(self.table.compiled) > 1 or any(c.options.unique for c in self.table.compiled)
         if self.compiled is None or not shared:  # unique fields share it with marker items
+            return None
+        index = self.index
+        if index is not None and index.projection == "KEYS_ONLY":
+            declaring = [c.model.__name__ for c in self.table.compiled if index.name in c.indexes]
+            if len(declaring) > 1:
+                raise PartialItem(
+                    f"index {index.name!r} projects KEYS_ONLY and holds items of "
+                    f"{', '.join(declaring)}, which its keys cannot tell apart; project "
+                    "INCLUDE (the entity attribute is always included) or ALL")
             return None
         return F.attr(self.table.entity_attribute) == self.compiled.entity
 

@@ -231,10 +231,11 @@ def test_indexes_compile_with_their_key_attributes_and_projections() -> None:
         "status", True, "KEYS_ONLY")
     title = indexes["ByTitle"]
     assert title.pk.attribute == "conversationTitle"  # the alias is the stored attribute
-    assert title.include == ("status", "conversationTitle")
+    # the entity attribute goes along, so reads of the index can tell models apart
+    assert title.include == ("status", "conversationTitle", "entity")
     assert title.sk is None
     recent = indexes["Recent"]
-    assert recent.kind == "LSI" and recent.include == ("conversationTitle",)
+    assert recent.kind == "LSI" and recent.include == ("conversationTitle", "entity")
 
 
 def test_explicit_index_key_attribute_names() -> None:

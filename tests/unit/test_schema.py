@@ -375,7 +375,7 @@ def test_provisioned_billing_gives_throughput_to_the_table_and_its_gsis() -> Non
         "IndexName": "ByStatus",
         "KeySchema": [{"AttributeName": "status", "KeyType": "HASH"},
                       {"AttributeName": "placed_at", "KeyType": "RANGE"}],
-        "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["total", "status"]},
+        "Projection": {"ProjectionType": "INCLUDE", "NonKeyAttributes": ["total", "status", "entity"]},
         "ProvisionedThroughput": throughput,
     }]
     assert request["LocalSecondaryIndexes"] == [{
@@ -454,7 +454,7 @@ def test_terraform_block_parses_to_the_table() -> None:
     ]
     assert table["global_secondary_index"] == [{
         "name": "ByStatus", "hash_key": "status", "range_key": "placed_at",
-        "projection_type": "INCLUDE", "non_key_attributes": ["total", "status"],
+        "projection_type": "INCLUDE", "non_key_attributes": ["total", "status", "entity"],
         "read_capacity": 5, "write_capacity": 3,
     }]
     assert table["local_secondary_index"] == [
