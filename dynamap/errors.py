@@ -34,6 +34,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from pydantic import BaseModel
+
 __all__ = [
     "ERROR_CODES",
     "AccessDenied",
@@ -195,7 +197,9 @@ class ConditionCheckFailed(OperationError):
             DynamoDB JSON), or None when there is no item or DynamoDB did not return it.
     """
 
-    def __init__(self, message: str, *, item: Any = None, **context: Any) -> None:
+    def __init__(
+        self, message: str, *, item: BaseModel | dict[str, Any] | None = None, **context: Any
+    ) -> None:
         self.item = item
         super().__init__(message, **context)
 
