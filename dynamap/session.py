@@ -34,6 +34,7 @@ from dynamap import unique as _unique
 from dynamap._transport import ConnectionConfig, Hook, Stats, Transport
 from dynamap._witness import Watch, Witness
 from dynamap.compiler import CompiledIndex, CompiledModel
+from dynamap.cursor import EphemeralSecret
 from dynamap.declarations import Index, Table
 from dynamap.errors import ConditionCheckFailed, ItemNotFound, SessionError
 from dynamap.expressions import Condition
@@ -149,7 +150,8 @@ class Session:
         prefix = table_prefix if table_prefix is not None else os.environ.get(
             "DYNAMAP_TABLE_PREFIX", "")
         self.table_prefix = prefix
-        secret = cursor_secret or os.environ.get("DYNAMAP_CURSOR_SECRET") or secrets.token_bytes(32)
+        secret = cursor_secret or os.environ.get("DYNAMAP_CURSOR_SECRET") or EphemeralSecret(
+            secrets.token_bytes(32))
         self.cursor_secret = secret.encode() if isinstance(secret, str) else secret
         self.coalesce_gets = coalesce_gets
         self.state: State = "new"
