@@ -248,6 +248,8 @@ class ConnectionFailed(OperationError):
 #: AWS error code (the part after '#' in `__type`) -> the error class it is raised as.
 ERROR_CODES: Mapping[str, type[OperationError]] = {
     "ConditionalCheckFailedException": ConditionCheckFailed,
+    "DuplicateItemException": ConditionCheckFailed,  # a PartiQL INSERT of a taken key
+    "DuplicateItem": ConditionCheckFailed,  # the same, as DynamoDB Local names it
     "TransactionCanceledException": TransactionCanceled,
     "TransactionConflictException": TransactionCanceled,
     "TransactionInProgressException": InvalidRequest,
