@@ -4,10 +4,9 @@ fresh virtual environment). Each `reveal_type` is matched in the checkers' outpu
 
 from __future__ import annotations
 
-from typing import Any, ClassVar, assert_type
+from typing import Any, ClassVar, assert_type, reveal_type
 
 from pydantic import BaseModel, Field
-from typing_extensions import reveal_type
 
 from dynamap import GSI, ConditionCheckFailed, Key, Model, Query, Session, Table, new_id
 from dynamap.compiler import CompiledIndex, KeyAttribute

@@ -128,8 +128,8 @@ async def test_a_transaction_writes_all_or_nothing(
     table = db.table_name(pages)
     assert boto(server).scan(TableName=table)["Count"] == 2
     with pytest.raises(TransactionCanceled):
-        await execute_transaction(db, Node, [
-            insert(Node(id="c", page_id="p1", title="C")), insert(first)])  # taken: nothing of it applies
+        await execute_transaction(db, Node, [  # `first` is taken: nothing of it applies
+            insert(Node(id="c", page_id="p1", title="C")), insert(first)])
     assert boto(server).scan(TableName=table)["Count"] == 2
     read = 'SELECT * FROM {table} WHERE PK = ? AND SK = ?'
     found = await execute_transaction(db, Node, [Statement(read, "PAGE#p1", "NODE#a"),

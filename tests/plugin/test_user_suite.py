@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from shop import Order, Product
-
 import httpx
 import pytest
+from shop import Order, Product
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
