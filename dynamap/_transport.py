@@ -144,6 +144,9 @@ def _capacity_units(response: Mapping[str, Any] | None) -> float:
 class Transport:
     """A signed, pooled, retrying connection to one DynamoDB endpoint."""
 
+    #: The X-Amz-Target prefix of the API spoken (DynamoDB Streams' differs).
+    target_prefix = _TARGET_PREFIX
+
     def __init__(
         self,
         config: ConnectionConfig,
@@ -279,7 +282,7 @@ class Transport:
         http, signer = self._http, self._signer
         if http is None or signer is None:
             raise SessionError("the session is closed: use `async with Session() as db:`")
-        headers = signer.headers(await self.credentials(), _TARGET_PREFIX + operation, body)
+        headers = signer.headers(await self.credentials(), self.target_prefix + operation, body)
         try:
             async with http.post(self.endpoint_url, data=body, headers=headers) as answer:
                 payload = await answer.read()

@@ -21,10 +21,20 @@ import orjson
 
 from dynamap.errors import InvalidCursor
 
-__all__ = ["CURSOR_VERSION", "decode_cursor", "encode_cursor", "fingerprint"]
+__all__ = ["CURSOR_VERSION", "EphemeralSecret", "decode_cursor", "encode_cursor", "fingerprint"]
 
 CURSOR_VERSION = "1"
 _SIGNATURE_BYTES = 16
+_EPHEMERAL_HINT = (
+    "; this session's cursor secret is random, so cursors of another process (another "
+    "web worker, or before a restart) never match: set DYNAMAP_CURSOR_SECRET to one "
+    "secret shared by every process"
+)
+
+
+class EphemeralSecret(bytes):
+    """A cursor secret made up for one session (no `DYNAMAP_CURSOR_SECRET`), so that a
+    signature mismatch can say why it may have happened."""
 
 
 def fingerprint(request: Mapping[str, Any]) -> str:
@@ -58,7 +68,9 @@ def decode_cursor(secret: bytes, query: str, cursor: str) -> dict[str, Any]:
         raise InvalidCursor("malformed or unsupported pagination cursor")
     _, payload, signature = parts
     if not hmac.compare_digest(signature.encode(), _sign(secret, payload).encode()):
-        raise InvalidCursor("pagination cursor signature does not match (tampered or foreign)")
+        hint = _EPHEMERAL_HINT if isinstance(secret, EphemeralSecret) else ""
+        raise InvalidCursor(
+            f"pagination cursor signature does not match (tampered or foreign){hint}")
     body = orjson.loads(_unb64(payload))
     if body.get("q") != query:
         raise InvalidCursor("pagination cursor belongs to another query")

@@ -23,7 +23,7 @@ from pydantic import BaseModel
 from typing_extensions import TypeVar
 
 if TYPE_CHECKING:
-    from dynamap.compiler import CompiledModel
+    from dynamap.compiler import CompiledIndex, CompiledModel, KeyAttribute
 
 __all__ = ["GSI", "LSI", "BillingMode", "Index", "Key", "ProjectionType", "Table"]
 
@@ -92,6 +92,11 @@ class Key:
 
     template: str
 
+    if TYPE_CHECKING:
+        # Once the model class exists its `pk`/`sk` is the compiled `KeyAttribute`
+        # (the metaclass swaps it in); this tells type checkers so.
+        def __get__(self, instance: object, owner: type | None = None) -> KeyAttribute: ...
+
 
 @dataclass(frozen=True, slots=True)
 class Index:
@@ -120,6 +125,10 @@ class Index:
     def kind(self) -> Literal["GSI", "LSI"]:
         """"GSI" or "LSI"."""
         return "GSI"
+
+    if TYPE_CHECKING:
+        # On the model class an index is its `CompiledIndex` (swapped in by the metaclass).
+        def __get__(self, instance: object, owner: type | None = None) -> CompiledIndex: ...
 
 
 @dataclass(frozen=True, slots=True)

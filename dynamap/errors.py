@@ -38,6 +38,8 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from pydantic import BaseModel
+
 __all__ = [
     "ERROR_CODES",
     "AccessDenied",
@@ -247,7 +249,9 @@ class ConditionCheckFailed(OperationError):
             DynamoDB JSON), or None when there is no item or DynamoDB did not return it.
     """
 
-    def __init__(self, message: str, *, item: Any = None, **context: Any) -> None:
+    def __init__(
+        self, message: str, *, item: BaseModel | dict[str, Any] | None = None, **context: Any
+    ) -> None:
         self.item = item
         super().__init__(message, **context)
 
@@ -296,6 +300,8 @@ class ConnectionFailed(OperationError):
 #: AWS error code (the part after '#' in `__type`) -> the error class it is raised as.
 ERROR_CODES: Mapping[str, type[OperationError]] = {
     "ConditionalCheckFailedException": ConditionCheckFailed,
+    "DuplicateItemException": ConditionCheckFailed,  # a PartiQL INSERT of a taken key
+    "DuplicateItem": ConditionCheckFailed,  # the same, as DynamoDB Local names it
     "TransactionCanceledException": TransactionCanceled,
     "TransactionConflictException": TransactionCanceled,
     "TransactionInProgressException": InvalidRequest,

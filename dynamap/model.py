@@ -193,9 +193,10 @@ class Model(BaseModel, metaclass=ModelMeta):
     __dynamap__: ClassVar[CompiledModel[Any]]
     #: The compiled partition and sort keys (`KeyAttribute`), once the class exists.
     #: Declared here so type checkers (and pydantic's mypy plugin) read `pk = Key(...)`
-    #: in a model as a class variable, not as an untyped field.
-    pk: ClassVar[Any]
-    sk: ClassVar[Any]
+    #: in a model as a class variable, not as an untyped field; `Key.__get__` tells
+    #: them that `Page.pk` is the `KeyAttribute` it is at run time.
+    pk: ClassVar[Key]
+    sk: ClassVar[Key]
 
     @classmethod
     def from_item(cls, item: dict[str, Any]) -> Self:

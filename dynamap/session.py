@@ -10,9 +10,10 @@ async with Session() as db:
 
 A session has an explicit life: new, open, closed. Entering `async with Session()`
 opens it and binds it to the current context, so that model methods
-(`await Page.get(...)`, `await page.save()`) find it. Each call builds its request
-with the pure builders of `dynamap.operations`, sends it through the transport, and
-decodes the answer with the model's compiled codec.
+(`await Page.get(...)`, `await page.save()`) find it; `db.bind()` makes it the
+session of the whole process instead (a web app's lifespan, a Lambda's warm start).
+Each call builds its request with the pure builders of `dynamap.operations`, sends it
+through the transport, and decodes the answer with the model's compiled codec.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ import contextlib
 import contextvars
 import os
 import secrets
-from collections.abc import AsyncIterable, Iterable, Mapping
+from collections.abc import AsyncIterable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, Unpack, overload
@@ -34,6 +35,7 @@ from dynamap._transport import ConnectionConfig, Hook, Stats, Transport
 from dynamap._witness import Watch, Witness
 from dynamap.changes import UpdateChanges
 from dynamap.compiler import CompiledIndex, CompiledModel
+from dynamap.cursor import EphemeralSecret
 from dynamap.declarations import Index, Table
 from dynamap.errors import ConditionCheckFailed, ItemNotFound, SessionError
 from dynamap.expressions import Condition, Update
@@ -67,19 +69,25 @@ State = Literal["new", "open", "closed"]
 _current: contextvars.ContextVar[Session | None] = contextvars.ContextVar(
     "dynamap_session", default=None
 )
+#: The process-wide session set by `Session.bind()`: every task and thread sees it.
+_default: Session | None = None
 
 
 def current_session() -> Session:
-    """The session bound by the innermost `async with Session()`.
+    """The session model methods use here.
+
+    That is the session made current in this context (by `async with Session()` or
+    `with db.use():`), else the process-wide one set by `db.bind()`.
 
     Raises:
-        SessionError: no session is bound in this context.
+        SessionError: no session is bound in this context, nor for the process.
     """
-    session = _current.get()
+    session = _current.get() or _default
     if session is None:
         raise SessionError(
-            "no dynamap session is bound here: wrap the code in `async with Session() as db:` "
-            "(in a web app, open one per request or at startup with `db.bind()`)"
+            "no dynamap session is bound here: wrap the code in `async with Session() as db:`, "
+            "or in a web app open one at startup and call `db.bind()` (see the docs page "
+            "'Web apps')"
         )
     return session
 
@@ -145,7 +153,8 @@ class Session:
         prefix = table_prefix if table_prefix is not None else os.environ.get(
             "DYNAMAP_TABLE_PREFIX", "")
         self.table_prefix = prefix
-        secret = cursor_secret or os.environ.get("DYNAMAP_CURSOR_SECRET") or secrets.token_bytes(32)
+        secret = cursor_secret or os.environ.get("DYNAMAP_CURSOR_SECRET") or EphemeralSecret(
+            secrets.token_bytes(32))
         self.cursor_secret = secret.encode() if isinstance(secret, str) else secret
         self.coalesce_gets = coalesce_gets
         self.state: State = "new"
@@ -173,6 +182,7 @@ class Session:
         if self._coalescer is not None:
             await self._coalescer.flush()
         self.state = "closed"
+        self.unbind()
         await self.transport.close()
 
     async def __aenter__(self) -> Self:
@@ -195,9 +205,37 @@ class Session:
         await self.close()
 
     def bind(self) -> None:
-        """Make this session the one model methods use in the current context (and in
-        tasks started from it), e.g. once at a web app's startup."""
-        _current.set(self)
+        """Make this session the process-wide one model methods use: in every task and
+        thread, e.g. opened once in a web app's lifespan or a Lambda's first call.
+
+        A session made current in a context (`async with Session()`, `use()`) wins
+        there. Closing the session unbinds it.
+
+        Raises:
+            SessionError: the session is closed.
+        """
+        global _default
+        if self.state == "closed":
+            raise SessionError("this session is closed; bind an open one")
+        _default = self
+
+    def unbind(self) -> None:
+        """Undo `bind()`, if this session is still the process-wide one."""
+        global _default
+        if _default is self:
+            _default = None
+
+    @contextlib.contextmanager
+    def use(self) -> Iterator[Self]:
+        """Make this session current in this context (and tasks started from it) for
+        the block, over any process-wide one: `with db.use(): await Page.get(...)`.
+        For tests and per-request sessions."""
+        token = _current.set(self)
+        try:
+            yield self
+        finally:
+            with contextlib.suppress(ValueError):  # left in another context
+                _current.reset(token)
 
     def _require_open(self) -> None:
         if self.state != "open":
@@ -661,8 +699,8 @@ class Session:
         return await get_many(self, model, keys, consistent=consistent)
 
     async def get_transaction(
-        self, targets: Iterable[tuple[type[BaseModel], Mapping[str, Any]]]
-    ) -> list[Any]:
+        self, targets: Iterable[tuple[type[M], Mapping[str, Any]]]
+    ) -> list[M | None]:
         """Read up to 100 items, of any models, as one consistent snapshot
         (TransactGetItems): `await db.get_transaction([(User, {"id": a}), ...])`.
 
@@ -676,7 +714,8 @@ class Session:
         from dynamap.transaction import get_transaction
 
         self._require_open()
-        return await get_transaction(self, targets)
+        found: list[M | None] = await get_transaction(self, targets)
+        return found
 
     # -- tables -------------------------------------------------------------------
 

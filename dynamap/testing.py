@@ -6,15 +6,22 @@ fixtures available to any test suite (see `docs/testing.md`):
 - `dynamap_server`: a local DynamoDB started once per test session: DynamoDB Local
   when Java can run it, else moto; pick one with `--dynamap-engine` or the
   `dynamap_engine` ini option.
+  `--dynamap-port` (or `dynamap_port`) fixes its port, e.g. for a server process
+  under test that is configured before the run.
 - `dynamap_session`: an open `Session` on that server whose table prefix is unique to
-  the test; every table it creates is deleted when the test ends.
+  the test; every table it creates is deleted when the test ends. It is not bound:
+  model methods in the test, and in an app under test, do not see it, so an app that
+  forgets to open its own session fails its tests as it would fail in production.
+- `dynamap_bind`: asks for the binding: with it, the test's session is current for
+  model methods in the test and in everything it calls (an app under test included).
 - `dynamap_tables`: creates the tables of the models a test names and returns the
   session: `db = await dynamap_tables(Page, Node)`.
 
 ```python
-async def test_pages(dynamap_tables):
+async def test_pages(dynamap_tables, dynamap_bind):
     db = await dynamap_tables(Page)
     await db.put(Page(title="Home"))
+    assert await Page.get(id=...) is not None      # model methods: dynamap_bind
 ```
 """
 
@@ -38,6 +45,7 @@ except ImportError:  # pragma: no cover - without pytest-asyncio (anyio, or no a
 __all__ = [
     "ENGINE_CHOICES",
     "TableFactory",
+    "dynamap_bind",
     "dynamap_server",
     "dynamap_session",
     "dynamap_tables",
@@ -64,11 +72,20 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="local DynamoDB engine for dynamap's fixtures (overridden by --dynamap-engine)",
         default="auto",
     )
+    group.addoption(
+        "--dynamap-port",
+        default=None,
+        type=int,
+        help="port of the local DynamoDB of dynamap's fixtures (default: a free one)",
+    )
+    parser.addini("dynamap_port", help="port of the local DynamoDB of dynamap's fixtures "
+                  "(overridden by --dynamap-port)", default="")
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """Check the engine option before any test runs."""
+    """Check the engine and port options before any test runs."""
     selected_engine(config)
+    selected_port(config)
 
 
 def selected_engine(config: pytest.Config) -> Engine | Literal["auto"]:
@@ -85,18 +102,45 @@ def selected_engine(config: pytest.Config) -> Engine | Literal["auto"]:
     return cast("Engine | Literal['auto']", engine)
 
 
+def selected_port(config: pytest.Config) -> int | None:
+    """The port chosen for the server: the command line, else the ini file, else None.
+
+    Raises:
+        pytest.UsageError: the ini option is not a port number.
+    """
+    port: int | None = config.getoption("--dynamap-port")
+    if port is None:
+        text = str(config.getini("dynamap_port") or "").strip()
+        if text and not text.isdigit():
+            raise pytest.UsageError(f"dynamap_port = {text!r}; give a port number")
+        port = int(text) if text else None
+    if port is not None and not 0 < port < 65536:
+        raise pytest.UsageError(f"dynamap port {port} is not a port number")
+    return port
+
+
 @pytest.fixture(scope="session")
 def dynamap_server(request: pytest.FixtureRequest) -> Iterator[LocalDynamoDB]:
     """A local DynamoDB server for the whole test session."""
-    with LocalDynamoDB(selected_engine(request.config)) as server:
+    config = request.config
+    with LocalDynamoDB(selected_engine(config), port=selected_port(config)) as server:
         yield server
 
 
 @_async_fixture
 async def dynamap_session(dynamap_server: LocalDynamoDB) -> AsyncIterator[Session]:
-    """An open session whose tables are unique to this test and dropped after it."""
-    async with isolated_session(dynamap_server.endpoint_url) as session:
+    """An open session whose tables are unique to this test and dropped after it; not
+    bound for model methods (ask for `dynamap_bind`)."""
+    async with isolated_session(dynamap_server.endpoint_url, bind=False) as session:
         yield session
+
+
+@_async_fixture
+async def dynamap_bind(dynamap_session: Session) -> AsyncIterator[Session]:
+    """The test's session, made current for model methods in the test and in the code
+    it calls (`Session.use()`); it wins over a session the app bound for the process."""
+    with dynamap_session.use():
+        yield dynamap_session
 
 
 class TableFactory:
@@ -130,10 +174,13 @@ class isolated_session:  # noqa: N801 - used like a function: `async with isolat
 
     Args:
         endpoint_url: the local DynamoDB to connect to.
+        bind: make the session current in this context, as `async with Session()`
+            does; False opens it without binding it.
         **options: more keyword arguments for `Session`.
     """
 
-    def __init__(self, endpoint_url: str, **options: Any) -> None:
+    def __init__(self, endpoint_url: str, *, bind: bool = True, **options: Any) -> None:
+        self.bind = bind
         prefix = f"t{uuid.uuid4().hex[:12]}-"
         self.session = Session(
             endpoint_url=endpoint_url, region="us-east-1", aws_access_key_id="local",
@@ -141,7 +188,9 @@ class isolated_session:  # noqa: N801 - used like a function: `async with isolat
         )
 
     async def __aenter__(self) -> Session:
-        return await self.session.__aenter__()
+        if self.bind:
+            return await self.session.__aenter__()
+        return await self.session.open()
 
     async def __aexit__(self, *exc_info: object) -> None:
         session = self.session

@@ -82,7 +82,9 @@ async def tour() -> None:
         try:
             await db.update(stale, set={"title": "Lost update"})
         except ConditionCheckFailed as conflict:
-            print(f"stale write refused; stored title is {conflict.item.title!r}")
+            stored = conflict.item  # decoded to its model, as DynamoDB returned it
+            assert isinstance(stored, Page)
+            print(f"stale write refused; stored title is {stored.title!r}")
 
         published = await db.query(Page, index=Page.published, is_published=True).all()
         print("published pages:", [p.title for p in published])

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import asyncio
+import contextvars
 import inspect
 import logging
 import os
@@ -244,18 +245,49 @@ async def page_environment(
 
 @pytest.mark.parametrize("page", RUNNABLE_PAGES, ids=lambda p: str(p.relative_to(DOCS)))
 async def test_the_python_blocks_of_a_page_run(page: Path, page_environment: Session) -> None:
+    # In a thread of its own, with no event loop running, as a script runs: a block may
+    # call asyncio.run(main()). Top-level await (a notebook's way) runs on one loop
+    # kept for the page's blocks.
+    await asyncio.to_thread(contextvars.Context().run, _run_page, page)
+
+
+def _run_page(page: Path) -> None:
     name = "docs_" + re.sub(r"\W", "_", str(page.relative_to(DOCS).with_suffix("")))
     module = types.ModuleType(name)
     sys.modules[name] = module
+    loop = asyncio.new_event_loop()
     try:
         for block in runnable(page):
             source = "\n" * block.line + block.source  # tracebacks give the page's lines
             code = compile(source, str(page), "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)
             result = eval(code, module.__dict__)
             if inspect.iscoroutine(result):
-                await result
+                loop.run_until_complete(result)
     finally:
+        loop.run_until_complete(loop.shutdown_asyncgens())
+        loop.close()
         del sys.modules[name]
+
+
+def _top_level_await(block: Block) -> bool:
+    try:
+        compile(block.source, str(block.page), "exec")
+    except SyntaxError:
+        return True
+    return False
+
+
+#: Pages whose blocks are notebook cells, where top-level await is how code is written.
+NOTEBOOK_PAGES = frozenset({"notebooks.md"})
+
+
+def test_python_blocks_run_as_scripts_do() -> None:
+    """A block pasted into a script must run there: no top-level await or `async with`
+    (use `asyncio.run(main())`), except on pages about notebooks."""
+    offending = [block.where() for page in pages() for block in runnable(page)
+                 if str(page.relative_to(DOCS)) not in NOTEBOOK_PAGES
+                 and _top_level_await(block)]
+    assert not offending, "top-level await in: " + ", ".join(offending)
 
 
 @pytest.mark.parametrize("snippet", snippets(), ids=lambda p: str(p.relative_to(SNIPPETS)))

@@ -114,3 +114,49 @@ async def test_a_closed_bound_session_is_refused(db: Session, server: LocalDynam
 
     with pytest.raises(SessionError, match="closed"):
         await in_fresh_context(use_after_close)
+
+
+async def test_bind_serves_tasks_that_do_not_inherit_the_context(
+    db: Session, server: LocalDynamoDB
+) -> None:
+    """As under uvicorn: the lifespan binds, requests run in tasks of another context."""
+    await db.create_tables(Page)
+    async with sibling_session(db, server) as app_session:
+        app_session.bind()
+        page = await in_fresh_context(lambda: Page(title="from a request").save())
+        assert await in_fresh_context(lambda: Page.get(id=page.id)) == page
+        assert await in_fresh_context(_current_in_task) is app_session
+    assert await db.get(Page, id=page.id) == page
+    with pytest.raises(SessionError, match=r"async with Session\(\)"):  # closing unbound it
+        await in_fresh_context(_current_in_task)
+
+
+async def test_use_overrides_the_process_session_in_its_block(
+    db: Session, server: LocalDynamoDB
+) -> None:
+    async with sibling_session(db, server) as process_wide:
+        process_wide.bind()
+
+        async def in_request() -> list[Session]:
+            seen = [current_session()]
+            with db.use():
+                seen.append(current_session())
+                seen.append(await asyncio.create_task(_current_in_task()))
+            seen.append(current_session())
+            return seen
+
+        assert await in_fresh_context(in_request) == [process_wide, db, db, process_wide]
+        process_wide.unbind()
+        with pytest.raises(SessionError):
+            await in_fresh_context(_current_in_task)
+
+
+async def _current_in_task() -> Session:
+    return current_session()
+
+
+async def test_a_closed_session_cannot_be_bound(db: Session, server: LocalDynamoDB) -> None:
+    async with sibling_session(db, server) as session:
+        pass
+    with pytest.raises(SessionError, match="closed"):
+        session.bind()

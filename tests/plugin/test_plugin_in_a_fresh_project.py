@@ -54,3 +54,34 @@ def test_the_option_is_listed_in_help(project: pytest.Pytester) -> None:
     project.makeini(INI)
     result = project.runpytest_inprocess("--help")
     result.stdout.fnmatch_lines(["*--dynamap-engine=*", "*dynamap_engine*"])
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+def test_the_port_can_be_chosen(project: pytest.Pytester) -> None:
+    port = _free_port()
+    project.makeini(INI + "dynamap_engine = moto\n")
+    project.makepyfile(test_port=f'''
+def test_the_port(dynamap_server):
+    assert dynamap_server.port == {port}
+    assert dynamap_server.endpoint_url == "http://127.0.0.1:{port}"
+''')
+    result = project.runpytest_inprocess(f"--dynamap-port={port}", "-p", "no:cacheprovider",
+                                         "test_port.py")
+    result.assert_outcomes(passed=1)
+
+
+def test_a_port_in_the_ini_file_that_is_no_number_stops_the_run(
+    project: pytest.Pytester,
+) -> None:
+    project.makeini(INI + "dynamap_port = high\n")
+    result = project.runpytest_inprocess("-p", "no:cacheprovider")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*dynamap_port = 'high'; give a port number*"])

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import httpx
+import pytest
 from shop import Order, Product
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Route
 
-from dynamap import Session
+from dynamap import Session, SessionError
 from dynamap.local import LocalDynamoDB
 from dynamap.testing import TableFactory
 
@@ -32,8 +38,10 @@ async def test_each_test_gets_tables_of_its_own(
     assert await db.query(Product, sku="p1").all() == []  # the first test's item is not here
 
 
-async def test_model_methods_use_the_test_session(dynamap_tables: TableFactory) -> None:
-    await dynamap_tables(Product)
+async def test_model_methods_use_the_test_session_when_asked(
+    dynamap_tables: TableFactory, dynamap_bind: Session
+) -> None:
+    assert await dynamap_tables(Product) is dynamap_bind
     await Product(sku="p2", name="Teapot").save()
     found = await Product.get(sku="p2")
     assert found is not None and found.name == "Teapot"
@@ -42,3 +50,33 @@ async def test_model_methods_use_the_test_session(dynamap_tables: TableFactory) 
 async def test_the_server_is_local(dynamap_server: LocalDynamoDB) -> None:
     assert dynamap_server.running
     assert dynamap_server.endpoint_url.startswith("http://127.0.0.1:")
+
+
+async def _product(request: Request) -> Response:
+    found = await Product.get(sku=request.path_params["sku"])
+    return JSONResponse({"name": None if found is None else found.name})
+
+
+#: An app that forgot to open a session at startup: it has no lifespan at all.
+forgetful_app = Starlette(routes=[Route("/products/{sku}", _product)])
+
+
+async def test_the_test_session_does_not_leak_into_the_app_under_test(
+    dynamap_tables: TableFactory,
+) -> None:
+    db = await dynamap_tables(Product)
+    await db.put(Product(sku="p3", name="Mug"))
+    transport = httpx.ASGITransport(app=forgetful_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://shop.test") as http:
+        with pytest.raises(SessionError):  # as it would fail in production
+            await http.get("/products/p3")
+
+
+async def test_dynamap_bind_lends_the_test_session_to_the_app(
+    dynamap_tables: TableFactory, dynamap_bind: Session
+) -> None:
+    await (await dynamap_tables(Product)).put(Product(sku="p4", name="Jug"))
+    transport = httpx.ASGITransport(app=forgetful_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://shop.test") as http:
+        answer = await http.get("/products/p4")
+    assert answer.json() == {"name": "Jug"}

@@ -7,11 +7,11 @@ seen = {}
 
 
 @pytest.mark.asyncio
-async def test_notes_are_stored(dynamap_tables):
+async def test_notes_are_stored(dynamap_tables, dynamap_bind):
     db = await dynamap_tables(Note)            # creates the Notes table for this test
     await db.put(Note(id="n1", text="hello"))
     assert (await db.get(Note, id="n1")).text == "hello"
-    assert await Note.get(id="n1") is not None  # model methods use the test's session
+    assert await Note.get(id="n1") is not None  # dynamap_bind: model methods see it
     seen["prefix"] = db.table_prefix
 
 
