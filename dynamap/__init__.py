@@ -10,6 +10,7 @@ from dynamap.declarations import GSI, LSI, Key, Table
 from dynamap.defaults import new_id, utcnow
 from dynamap.errors import (
     AccessDenied,
+    AmbiguousWrite,
     BatchIncomplete,
     ConditionCheckFailed,
     ConnectionFailed,
@@ -43,6 +44,7 @@ __all__ = [
     "GSI",
     "LSI",
     "AccessDenied",
+    "AmbiguousWrite",
     "BatchIncomplete",
     "ConditionCheckFailed",
     "ConnectionFailed",
