@@ -53,7 +53,7 @@ def retry_safe(request: Mapping[str, Any]) -> bool:
         return False
     values = request.get("ExpressionAttributeValues", {})
     parts = _CLAUSE.split(expression)
-    if parts[0].strip():
+    if parts[0].strip() or len(parts) < 3:
         return False
     for keyword, body in zip(parts[1::2], parts[2::2], strict=True):
         actions = _top_level_split(body)

@@ -14,9 +14,9 @@ from typing import Any
 
 import boto3
 import pytest
-from pydantic import BaseModel
 from boto3.dynamodb.types import TypeDeserializer
 from fault_proxy import GENEROUS, FaultProxy, FaultRates, FaultySession, Stored
+from pydantic import BaseModel
 
 from dynamap import RetryPolicy, Session
 from dynamap.local import LocalDynamoDB

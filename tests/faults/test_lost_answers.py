@@ -16,6 +16,7 @@ from datetime import datetime
 
 import pytest
 from fault_proxy import GENEROUS, FaultySession, Stored, report
+from pydantic import Field
 
 from dynamap import (
     AmbiguousWrite,
@@ -61,8 +62,8 @@ class Tally(Model, table=lost, entity="tally", updated="updated_at"):
     id: str
     text: str = ""
     hits: int = 0
-    log: list[str] = []
-    labels: set[str] = set()
+    log: list[str] = Field(default_factory=list)
+    labels: set[str] = Field(default_factory=set)
     updated_at: datetime | None = None
 
 
