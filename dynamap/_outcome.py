@@ -22,9 +22,25 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from dynamap._witness import Watch
 from dynamap.compiler import CompiledModel
+from dynamap.errors import AmbiguousWrite, ConditionCheckFailed, OperationError
+from dynamap.operations import PreparedWrite
 
-__all__ = ["Proof", "as_transaction", "put_proof", "retry_safe", "same_item", "update_proof"]
+__all__ = [
+    "Proof",
+    "as_transaction",
+    "delete_unknown",
+    "landed_answer",
+    "landed_item",
+    "proof_of",
+    "put_proof",
+    "refuse_lost_old_item",
+    "retry_safe",
+    "safe_update",
+    "same_item",
+    "update_proof",
+]
 
 Item = Mapping[str, Any]
 #: A test of a stored item: does it show that one particular write landed?
@@ -158,3 +174,87 @@ def same_item(compiled: CompiledModel[Any], stored: Item, written: Item) -> bool
         return bool(compiled.from_item(stored) == compiled.from_item(written))
     except ValueError:
         return False
+
+
+# -- what a write reports after a lost answer ----------------------------------------------
+
+
+def safe_update(compiled: CompiledModel[Any], prepared: PreparedWrite[Any]) -> bool:
+    """Whether an update may be retried as it is: applied twice it does what it does
+    once, or its version check makes a retry of a landed try fail."""
+    version = compiled.options.version
+    return retry_safe(prepared.request) or (version is not None and version in prepared.changes)
+
+
+def proof_of(
+    operation: str, prepared: PreparedWrite[Any], compiled: CompiledModel[Any]
+) -> Proof | None:
+    if operation == "PutItem":
+        return put_proof(compiled, prepared.request["Item"])
+    if operation == "UpdateItem":
+        return update_proof(compiled, prepared.changes)
+    return None  # a delete leaves nothing behind to prove it
+
+
+def landed_item(
+    error: ConditionCheckFailed, proof: Proof | None, watch: Watch | None
+) -> Mapping[str, Any] | None:
+    """The item as a write whose condition failed on a retry left it, when the stored
+    item (or one seen while the write was in flight) proves an earlier try landed; the
+    item as it is now when there is one."""
+    if not error.ambiguous or proof is None:
+        return None
+    current = error.item if isinstance(error.item, dict) else None
+    if current is not None and proof(current):
+        return current
+    if watch is not None and watch.item is not None:
+        return current if current is not None else watch.item
+    return None
+
+
+def landed_answer(
+    operation: str, landed: Mapping[str, Any], request: Mapping[str, Any],
+    error: ConditionCheckFailed,
+) -> dict[str, Any]:
+    """The answer a write proven landed would have had."""
+    if operation == "UpdateItem":
+        return {"Attributes": dict(landed)}
+    if request.get("ReturnValues") == "ALL_OLD":
+        raise _unknown(error, "the put was applied by a try whose answer was lost, and "
+                              "the item it replaced was in that answer") from error
+    return {}
+
+
+def refuse_lost_old_item(
+    operation: str, request: Mapping[str, Any], answer: Mapping[str, Any],
+    compiled: CompiledModel[Any],
+) -> None:
+    """After a lost answer, refuse to report an old item that is not the one replaced
+    or deleted: what the retry found is then the earlier try's own doing."""
+    old = answer.get("Attributes")
+    if operation == "DeleteItem" and old is None:
+        raise _unknown(None, "no item was left to delete when the delete was retried "
+                             "after a lost answer: the item is gone, but whether this "
+                             "call deleted it, and what it was, cannot be known",
+                       operation, request)
+    if operation == "PutItem" and request.get("ReturnValues") == "ALL_OLD" and \
+            old is not None and same_item(compiled, old, request["Item"]):
+        raise _unknown(None, "the put was applied by a try whose answer was lost, and "
+                             "the item it replaced was in that answer", operation, request)
+
+
+def delete_unknown(error: ConditionCheckFailed) -> AmbiguousWrite:
+    return _unknown(error, "the condition of the retried delete failed on a missing "
+                           "item: the item is gone, but whether a try of this call "
+                           "whose answer was lost deleted it cannot be known")
+
+
+def _unknown(
+    error: OperationError | None, message: str, operation: str = "",
+    request: Mapping[str, Any] | None = None,
+) -> AmbiguousWrite:
+    if error is not None:
+        return AmbiguousWrite(message, operation=error.operation, table=error.table,
+                              code=error.code, request_id=error.request_id)
+    table = (request or {}).get("TableName")
+    return AmbiguousWrite(message, operation=operation, table=table, code="AmbiguousWrite")

@@ -31,18 +31,20 @@ from pydantic import BaseModel
 from dynamap import tables as _tables
 from dynamap import unique as _unique
 from dynamap._once import update_once
-from dynamap._outcome import Proof, put_proof, retry_safe, same_item, update_proof
+from dynamap._outcome import (
+    Proof,
+    delete_unknown,
+    landed_answer,
+    landed_item,
+    proof_of,
+    refuse_lost_old_item,
+    safe_update,
+)
 from dynamap._transport import ConnectionConfig, Hook, Stats, Transport
 from dynamap._witness import Watch, Witness
 from dynamap.compiler import CompiledIndex, CompiledModel
 from dynamap.declarations import Index, Table
-from dynamap.errors import (
-    AmbiguousWrite,
-    ConditionCheckFailed,
-    ItemNotFound,
-    OperationError,
-    SessionError,
-)
+from dynamap.errors import ConditionCheckFailed, ItemNotFound, SessionError
 from dynamap.expressions import Condition
 from dynamap.operations import (
     PreparedWrite,
@@ -334,7 +336,12 @@ class Session:
     async def put_returning_old(
         self, instance: M, /, *, condition: Condition | None = None
     ) -> M | None:
-        """Like `put`, returning the item that was replaced (None if there was none)."""
+        """Like `put`, returning the item that was replaced (None if there was none).
+
+        Raises:
+            AmbiguousWrite: the put was applied by a try whose answer, holding the
+                replaced item, was lost.
+        """
         return await self._put(instance, condition, True)
 
     async def _put(self, instance: M, condition: Condition | None, return_old: bool) -> M | None:
@@ -357,24 +364,24 @@ class Session:
         """Send one write and report what it did, also when an answer was lost (the
         contract is in docs/concepts/retries.md)."""
         request = prepared.request
-        if operation == "UpdateItem" and not _safe_update(compiled, prepared):
+        if operation == "UpdateItem" and not safe_update(compiled, prepared):
             try:
                 return await update_once(self._send_write, self.retry, request, table)
             except ConditionCheckFailed as error:
                 raise _decoded_condition_error(error, compiled) from None
-        proof = _proof(operation, prepared, compiled)
+        proof = proof_of(operation, prepared, compiled)
         with self._watch(request, compiled, table, proof) as watch:
             try:
                 answer, ambiguous = await self._exchange(operation, request, table)
             except ConditionCheckFailed as error:
-                landed = _landed(error, proof, watch)
+                landed = landed_item(error, proof, watch)
                 if landed is not None:  # an earlier try whose answer was lost did it
-                    return _as_answer(operation, landed, request, error)
+                    return landed_answer(operation, landed, request, error)
                 if error.ambiguous and operation == "DeleteItem" and error.item is None:
-                    raise _delete_unknown(error) from error
+                    raise delete_unknown(error) from error
                 raise _decoded_condition_error(error, compiled) from None
         if ambiguous:
-            _refuse_lost_old_item(operation, request, answer, compiled)
+            refuse_lost_old_item(operation, request, answer, compiled)
         return answer
 
     async def _send_write(
@@ -425,9 +432,16 @@ class Session:
         field, the instance's version must match the stored one. The instance is
         refreshed in place with the stored item.
 
+        An update that a retry could apply twice (`add=` to a number, `append=`, ...)
+        with no version check is sent so that it is applied once, under
+        `RetryPolicy.non_idempotent` (see docs/concepts/retries.md).
+
         Raises:
             InvalidValue: the update changes the primary key, or cannot be encoded.
-            ConditionCheckFailed: the item is missing, or a condition failed.
+            ConditionCheckFailed: the item is missing, or a condition failed;
+                `ambiguous=True` when a try whose answer was lost may have caused it.
+            AmbiguousWrite: under `non_idempotent="no-retry"`, the update may have
+                been applied and was not retried.
         """
         spec = UpdateSpec(set or {}, remove, add or {}, delete or {}, append or {},
                           prepend or {}, set_if_not_exists or {})
@@ -488,6 +502,8 @@ class Session:
 
         Raises:
             ConditionCheckFailed: the condition or the version check failed.
+            AmbiguousWrite: an answer was lost and the retry found no item: it is
+                gone, but whether this call deleted it cannot be known.
         """
         if isinstance(target, type):
             compiled = compiled_of(target)
@@ -682,87 +698,6 @@ class Session:
             if await _tables.drop_table(self.transport, name):
                 dropped.append(name)
         return dropped
-
-
-def _safe_update(compiled: CompiledModel[Any], prepared: PreparedWrite[Any]) -> bool:
-    """Whether an update may be retried as it is: applied twice it does what it does
-    once, or its version check makes a retry of a landed try fail."""
-    version = compiled.options.version
-    return retry_safe(prepared.request) or (version is not None and version in prepared.changes)
-
-
-def _proof(
-    operation: str, prepared: PreparedWrite[Any], compiled: CompiledModel[Any]
-) -> Proof | None:
-    if operation == "PutItem":
-        return put_proof(compiled, prepared.request["Item"])
-    if operation == "UpdateItem":
-        return update_proof(compiled, prepared.changes)
-    return None  # a delete leaves nothing behind to prove it
-
-
-def _landed(
-    error: ConditionCheckFailed, proof: Proof | None, watch: Watch | None
-) -> Mapping[str, Any] | None:
-    """The item as a write whose condition failed on a retry left it, when the stored
-    item (or one seen while the write was in flight) proves an earlier try landed; the
-    item as it is now when there is one."""
-    if not error.ambiguous or proof is None:
-        return None
-    current = error.item if isinstance(error.item, dict) else None
-    if current is not None and proof(current):
-        return current
-    if watch is not None and watch.item is not None:
-        return current if current is not None else watch.item
-    return None
-
-
-def _as_answer(
-    operation: str, landed: Mapping[str, Any], request: Mapping[str, Any],
-    error: ConditionCheckFailed,
-) -> dict[str, Any]:
-    """The answer a write proven landed would have had."""
-    if operation == "UpdateItem":
-        return {"Attributes": dict(landed)}
-    if request.get("ReturnValues") == "ALL_OLD":
-        raise _unknown(error, "the put was applied by a try whose answer was lost, and "
-                              "the item it replaced was in that answer") from error
-    return {}
-
-
-def _refuse_lost_old_item(
-    operation: str, request: Mapping[str, Any], answer: Mapping[str, Any],
-    compiled: CompiledModel[Any],
-) -> None:
-    """After a lost answer, refuse to report an old item that is not the one replaced
-    or deleted: what the retry found is then the earlier try's own doing."""
-    old = answer.get("Attributes")
-    if operation == "DeleteItem" and old is None:
-        raise _unknown(None, "no item was left to delete when the delete was retried "
-                             "after a lost answer: the item is gone, but whether this "
-                             "call deleted it, and what it was, cannot be known",
-                       operation, request)
-    if operation == "PutItem" and request.get("ReturnValues") == "ALL_OLD" and \
-            old is not None and same_item(compiled, old, request["Item"]):
-        raise _unknown(None, "the put was applied by a try whose answer was lost, and "
-                             "the item it replaced was in that answer", operation, request)
-
-
-def _delete_unknown(error: ConditionCheckFailed) -> AmbiguousWrite:
-    return _unknown(error, "the condition of the retried delete failed on a missing "
-                           "item: the item is gone, but whether a try of this call "
-                           "whose answer was lost deleted it cannot be known")
-
-
-def _unknown(
-    error: OperationError | None, message: str, operation: str = "",
-    request: Mapping[str, Any] | None = None,
-) -> AmbiguousWrite:
-    if error is not None:
-        return AmbiguousWrite(message, operation=error.operation, table=error.table,
-                              code=error.code, request_id=error.request_id)
-    table = (request or {}).get("TableName")
-    return AmbiguousWrite(message, operation=operation, table=table, code="AmbiguousWrite")
 
 
 def _apply_changes(instance: BaseModel, changes: Mapping[str, Any]) -> None:
