@@ -23,7 +23,9 @@ by DynamoDB raises `TransactionCanceled` with one reason per action, in the orde
 the actions were added, and the current item, decoded to its model, where DynamoDB
 returns it (every action asks for it with `ReturnValuesOnConditionCheckFailure`).
 Cancellations caused only by conflicting concurrent transactions are retried under
-the session's `RetryPolicy`, with a new token.
+the session's `RetryPolicy`, with a new token, unless an earlier try's answer was lost
+(that try may still be applied later, so the token that dedupes it is kept; DynamoDB
+runs a cancelled token's transaction again when it is sent again).
 
 Models with unique fields get their marker items added to the same transaction at
 commit (see `dynamap.unique`).
@@ -411,7 +413,8 @@ class Transaction:
                 delay = state.next_delay() if self._retryable(entries, error) else None
                 if delay is None:
                     raise self._canceled(entries, error) from None
-                self.token = _new_token()
+                if not error.ambiguous:  # else a lost try of this token may still land:
+                    self.token = _new_token()  # keep it, so that it lands once at most
             except InvalidRequest as error:
                 in_progress = error.code == "TransactionInProgressException"
                 delay = state.next_delay() if in_progress else None

@@ -439,3 +439,38 @@ async def wait_for(condition: object, timeout: float = 10.0) -> None:
     async with asyncio.timeout(timeout):
         while not condition():
             await asyncio.sleep(0.001)
+
+
+@pytest.mark.parametrize("mode", ["transaction", "no-retry"])
+async def test_adds_held_past_their_timeout_land_once(
+    db: Session, faulty_session: FaultySession, stored: Stored, engine: str, mode: str
+) -> None:
+    """A server stall: the first try of each add is held back until the client gave up
+    on it, and reaches the server later. Under "transaction" the retry (same token)
+    lands first and the late try is deduplicated; under "no-retry" the call raises
+    `AmbiguousWrite`, and the late try is the one that lands."""
+    await db.create_tables(Tally)
+    await db.put(Tally(id="t"))
+    operation = "TransactWriteItems" if mode == "transaction" else "UpdateItem"
+    retry = dataclasses.replace(GENEROUS, non_idempotent=mode)  # type: ignore[arg-type]
+    calls, tries = 5, 2 if mode == "transaction" else 1  # tries sent per call
+    async with faulty_session(retry=retry, timeout=0.5) as (proxy, faulty):
+        stalls = [proxy.hold(operation, 1 + tries * n) for n in range(calls)]
+        results: list[str] = []
+        for stall in stalls:  # one at a time, so that each call's first try is held
+            try:
+                await faulty.update_key(Tally, key={"id": "t"}, add={"hits": 1})
+                results.append("success")
+            except AmbiguousWrite as error:
+                assert error.ambiguous
+                results.append("ambiguous")
+            stall.set()
+            await wait_for(lambda: proxy.forwarded[operation] == len(results) * tries)
+        report(proxy, faulty, f"{calls} adds stalled past their timeout, {mode} ({engine})")
+    item = stored(Tally, "TALLY#t")
+    assert item is not None
+    if mode == "no-retry":
+        assert results == ["ambiguous"] * calls and item["hits"] == calls  # all had landed
+        return
+    assert results == ["success"] * calls
+    assert item["hits"] == twice_on_moto(engine, calls)
