@@ -46,7 +46,8 @@ Item = Mapping[str, Any]
 #: A test of a stored item: does it show that one particular write landed?
 Proof = Callable[[Item], bool]
 
-_CLAUSE = re.compile(r"\b(SET|REMOVE|ADD|DELETE)\b", re.IGNORECASE)
+#: A clause keyword: a whole word, not part of a `#name` or `:value` placeholder.
+_CLAUSE = re.compile(r"(?<![#:\w])(SET|REMOVE|ADD|DELETE)(?!\w)", re.IGNORECASE)
 _VALUE = re.compile(r"^:\w+$")
 _IF_NOT_EXISTS = re.compile(r"^if_not_exists\s*\(\s*(?P<path>[^,()]+?)\s*,\s*:\w+\s*\)$",
                             re.IGNORECASE)

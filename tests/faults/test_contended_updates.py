@@ -15,7 +15,7 @@ from datetime import datetime
 import pytest
 from fault_proxy import GENEROUS, FaultRates, FaultySession, Stored, report
 
-from dynamap import AmbiguousWrite, ConditionCheckFailed, Key, Model, OperationError, Session, Table
+from dynamap import ConditionCheckFailed, Key, Model, OperationError, Session, Table
 
 RATES = FaultRates(throttle=0.05, error_500=0.03, drop_before=0.03, drop_after=0.03)
 CALLS = 200

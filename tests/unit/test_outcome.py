@@ -80,6 +80,14 @@ def test_raw_expressions_are_judged_conservatively(expression: str) -> None:
     assert not retry_safe(raw)
 
 
+def test_placeholders_named_like_keywords_are_not_clauses() -> None:
+    values = {":v": {"S": "x"}, ":add": {"N": "1"}}
+    assert retry_safe({"UpdateExpression": "SET #add = :v, #set = :add",
+                       "ExpressionAttributeValues": values})
+    assert not retry_safe({"UpdateExpression": "SET #remove = #remove + :add",
+                           "ExpressionAttributeValues": values})
+
+
 def test_a_raw_set_with_nested_calls_is_split_at_top_level_commas() -> None:
     raw = {"UpdateExpression": "SET #a = if_not_exists(#a, :v), #b = :w REMOVE #c, #d",
            "ExpressionAttributeValues": {":v": {"S": "x"}, ":w": {"S": "y"}}}
