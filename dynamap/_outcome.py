@@ -190,6 +190,8 @@ def safe_update(compiled: CompiledModel[Any], prepared: PreparedWrite[Any]) -> b
 def proof_of(
     operation: str, prepared: PreparedWrite[Any], compiled: CompiledModel[Any]
 ) -> Proof | None:
+    """The test that a stored item shows this write landed, or None when nothing can
+    show it."""
     if operation == "PutItem":
         return put_proof(compiled, prepared.request["Item"])
     if operation == "UpdateItem":
@@ -245,6 +247,8 @@ def refuse_lost_old_item(
 
 
 def delete_unknown(error: ConditionCheckFailed) -> AmbiguousWrite:
+    """The error for a delete whose retried condition failed on a missing item after a
+    lost answer."""
     return _unknown(error, "the condition of the retried delete failed on a missing "
                            "item: the item is gone, but whether a try of this call "
                            "whose answer was lost deleted it cannot be known")
