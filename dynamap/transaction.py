@@ -38,13 +38,13 @@ import contextlib
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar
 
 from pydantic import BaseModel
 
 from dynamap import unique as _unique
+from dynamap._clock import write_time
 from dynamap.coalesce import canonical_key
 from dynamap.compiler import CompiledModel
 from dynamap.errors import (
@@ -180,7 +180,7 @@ class Transaction:
         """
         compiled = _compiled(type(instance))
         table = self._session.table_name(type(instance))
-        now = datetime.now(UTC)
+        now = write_time()
         snapshot = instance.model_copy(deep=True) if compiled.options.unique else instance
 
         def build(guard: Condition | None) -> dict[str, Any]:
@@ -242,7 +242,7 @@ class Transaction:
         The lower-level form of `update`, as `Session.update_key` needs it.
         """
         table = self._session.table_name(compiled.model)
-        now = datetime.now(UTC)
+        now = write_time()
 
         def build(guard: Condition | None) -> dict[str, Any]:
             request = update_request(compiled, known, table, spec,

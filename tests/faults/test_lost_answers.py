@@ -378,6 +378,7 @@ async def test_a_delete_whose_answer_was_lost_says_it_is_ambiguous(
 ) -> None:
     await db.create_tables(Doc, Bare)
     await db.put(Bare(id="b"))
+    await db.put(Bare(id="c", text="x"))
     doc = await db.put(Doc(id="d"))
     async with faulty_session() as (proxy, faulty):
         proxy.force("DeleteItem", "drop_after")
@@ -386,9 +387,14 @@ async def test_a_delete_whose_answer_was_lost_says_it_is_ambiguous(
         proxy.force("DeleteItem", "drop_after")
         with pytest.raises(AmbiguousWrite) as versioned:
             await faulty.delete(doc)
-        assert proxy.forwarded["DeleteItem"] == 4
+        proxy.force("DeleteItem", "drop_after")
+        with pytest.raises(AmbiguousWrite) as conditional:
+            await faulty.delete(Bare, id="c", condition=F("text") == "x")
+        assert proxy.forwarded["DeleteItem"] == 6
     assert unversioned.value.ambiguous and versioned.value.ambiguous
+    assert isinstance(conditional.value.__cause__, ConditionCheckFailed)
     assert stored(Bare, "BARE#b") is None and stored(Doc, "DOC#d") is None
+    assert stored(Bare, "BARE#c") is None
 
 
 async def test_a_delete_retried_after_a_failure_before_it_was_applied_returns_the_item(
