@@ -38,6 +38,7 @@ from dynamap._outcome import (
     landed_item,
     proof_of,
     refuse_lost_old_item,
+    retry_safe,
     safe_update,
 )
 from dynamap._transport import ConnectionConfig, Hook, Stats, Transport
@@ -234,9 +235,16 @@ class Session:
     async def send(
         self, operation: str, request: Mapping[str, Any], *, table: str | None = None
     ) -> dict[str, Any]:
-        """Send one raw DynamoDB request (DynamoDB JSON in and out), with retries."""
+        """Send one raw DynamoDB request (DynamoDB JSON in and out), with retries.
+
+        A raw UpdateItem that is not safe to repeat (see docs/concepts/retries.md) is
+        not retried after a try that may have been applied: `AmbiguousWrite` is
+        raised instead. PartiQL statements are retried as they are.
+        """
         self._require_open()
-        return await self.transport.send(operation, request, table=table)
+        idempotent = operation != "UpdateItem" or retry_safe(request)
+        return await self.transport.send(operation, request, table=table,
+                                         idempotent=idempotent)
 
     async def ping(self) -> bool:
         """Whether DynamoDB answers (a ListTables call); never raises."""

@@ -370,6 +370,26 @@ async def test_without_retries_a_lost_answer_raises_ambiguous_write(
     assert item is not None and item["hits"] == 2 == fresh.hits
 
 
+async def test_a_raw_update_that_is_not_safe_to_repeat_is_not_repeated(
+    db: Session, faulty_session: FaultySession, stored: Stored
+) -> None:
+    await db.create_tables(Tally)
+    await db.put(Tally(id="t"))
+    request = {"TableName": db.table_name(Tally), "Key": {"PK": {"S": "TALLY#t"}},
+               "UpdateExpression": "SET #h = #h + :one",
+               "ExpressionAttributeNames": {"#h": "hits"},
+               "ExpressionAttributeValues": {":one": {"N": "1"}}}
+    async with faulty_session() as (proxy, faulty):
+        proxy.force("UpdateItem", "drop_after")
+        with pytest.raises(AmbiguousWrite):
+            await faulty.send("UpdateItem", request)
+        proxy.force("UpdateItem", "drop_after")
+        await faulty.send("UpdateItem", {**request, "UpdateExpression": "SET #h = :one"})
+        assert proxy.forwarded["UpdateItem"] == 3
+    item = stored(Tally, "TALLY#t")
+    assert item is not None and item["hits"] == 1
+
+
 # -- delete -------------------------------------------------------------------------------
 
 
