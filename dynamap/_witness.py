@@ -8,7 +8,7 @@ may already have replaced it, and the proof is gone.
 
 Any writer that replaced a versioned item had to read it first (the version check
 sees to that). Within one session such a read passes through the transport, so while
-a conditional write is in flight, the session's `Witness` looks at every answer for
+a versioned write is in flight, the session's `Witness` looks at every answer for
 the item as that write left it; seeing it stored proves the write landed. The item is
 unique to its write because it carries the model's `updated` timestamp, which is why
 only models with an `updated` field are watched. Writers in other processes remain
@@ -46,7 +46,7 @@ class Watch:
 
 
 class Witness:
-    """Watches a session's answers for the items of its conditional writes in flight."""
+    """Watches a session's answers for the items of its versioned writes in flight."""
 
     def __init__(self) -> None:
         self._watches: dict[bytes, list[Watch]] = {}

@@ -378,7 +378,7 @@ class Session:
             except ConditionCheckFailed as error:
                 raise _decoded_condition_error(error, compiled) from None
         proof = proof_of(operation, prepared, compiled)
-        with self._watch(request, compiled, table, proof) as watch:
+        with self._watch(prepared, compiled, table, proof) as watch:
             try:
                 answer, ambiguous = await self._exchange(operation, request, table)
             except ConditionCheckFailed as error:
@@ -407,13 +407,16 @@ class Session:
         return await self.transport.exchange(operation, request, table=table)
 
     def _watch(
-        self, request: Mapping[str, Any], compiled: CompiledModel[Any], table: str,
+        self, prepared: PreparedWrite[Any], compiled: CompiledModel[Any], table: str,
         proof: Proof | None,
     ) -> AbstractContextManager[Watch | None]:
-        """While a conditional write is in flight, watch answers for the item as it
-        leaves it (see `dynamap._witness`)."""
-        if proof is None or "ConditionExpression" not in request:
+        """While a version-checked write is in flight, watch answers for the item as it
+        leaves it (see `dynamap._witness`): any writer that moves such an item on must
+        read it first. Other writers need not, so other writes are not watched."""
+        version = compiled.options.version
+        if proof is None or version is None or version not in prepared.changes:
             return contextlib.nullcontext()
+        request = prepared.request
         key = request.get("Key") or {attribute.attribute: request["Item"][attribute.attribute]
                                      for attribute in compiled.key_attributes}
         return self._witness.watch(table, key, proof)
