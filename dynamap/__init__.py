@@ -11,6 +11,7 @@ from dynamap.declarations import GSI, LSI, Key, Table
 from dynamap.defaults import new_id, utcnow
 from dynamap.errors import (
     AccessDenied,
+    AmbiguousWrite,
     BatchIncomplete,
     ConditionCheckFailed,
     ConnectionFailed,
@@ -49,6 +50,7 @@ __all__ = [
     "GSI",
     "LSI",
     "AccessDenied",
+    "AmbiguousWrite",
     "BatchIncomplete",
     "ConditionCheckFailed",
     "ConnectionFailed",

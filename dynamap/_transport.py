@@ -27,6 +27,7 @@ from dynamap._sigv4 import Credentials, Signer, host_header
 from dynamap.errors import (
     ERROR_CODES,
     AccessDenied,
+    AmbiguousWrite,
     ConditionCheckFailed,
     ConnectionFailed,
     InvalidValue,
@@ -49,6 +50,11 @@ DATA_OPERATIONS = frozenset({
     "BatchWriteItem", "TransactGetItems", "TransactWriteItems", "ExecuteStatement",
     "BatchExecuteStatement", "ExecuteTransaction",
 })
+#: Connection failures that prove the request never left: no connection was made.
+_NOT_SENT: tuple[type[BaseException], ...] = (
+    aiohttp.ClientConnectorError, *(
+        (aiohttp.ConnectionTimeoutError,) if hasattr(aiohttp, "ConnectionTimeoutError") else ()),
+)
 _LOCAL_CREDENTIALS = Credentials("local", "local", None)
 _CREATE_TABLES_HINT = (
     "create the tables with `dynamap create-tables`, or `await db.create_tables(...)` "
@@ -230,16 +236,38 @@ class Transport:
         return Credentials(frozen.access_key, frozen.secret_key, frozen.token)
 
     async def send(
-        self, operation: str, request: Mapping[str, Any], *, table: str | None = None
+        self, operation: str, request: Mapping[str, Any], *, table: str | None = None,
+        idempotent: bool = True,
     ) -> dict[str, Any]:
         """Send one request, retrying what is retryable, and return the decoded answer.
 
         With `consumed_capacity` on, a data request that does not say otherwise asks
         for `ReturnConsumedCapacity: TOTAL`, so that `stats` can add it up.
 
+        Args:
+            operation: the DynamoDB operation.
+            request: the request dict.
+            table: the table, for error messages.
+            idempotent: whether applying the request twice has the effect of applying
+                it once. When not, a try that may have been applied (sent, its answer
+                lost) is not retried: `AmbiguousWrite` is raised instead.
+
         Raises:
-            OperationError: the subclass mapped from DynamoDB's error code.
+            OperationError: the subclass mapped from DynamoDB's error code; with
+                `ambiguous=True` when a try of the request may have been applied.
+            AmbiguousWrite: a non-idempotent request may have been applied.
         """
+        response, _ = await self.exchange(operation, request, table=table,
+                                          idempotent=idempotent)
+        return response
+
+    async def exchange(
+        self, operation: str, request: Mapping[str, Any], *, table: str | None = None,
+        idempotent: bool = True,
+    ) -> tuple[dict[str, Any], bool]:
+        """Like `send`, and also say whether an earlier try may have been applied
+        before the one that answered (its answer lost): the answer may then describe
+        the request applied a second time (a delete finding nothing to delete)."""
         if self.consumed_capacity and operation in DATA_OPERATIONS:
             request = {"ReturnConsumedCapacity": "TOTAL", **request}
         event = RequestEvent(operation, request)
@@ -252,16 +280,18 @@ class Transport:
             try:
                 response = await self._send_once(operation, body, table)
             except OperationError as error:
+                ambiguous = ambiguous or error.ambiguous
+                error.ambiguous = ambiguous
+                if ambiguous and not idempotent:
+                    error = _ambiguous_write(error)
                 delay = state.next_delay() if self.retry.retryable(error) else None
                 if delay is None:
-                    error.ambiguous = error.ambiguous or ambiguous
                     await self._finish(event, None, error, started, state.retries)
-                    raise
-                ambiguous = ambiguous or isinstance(error, ConnectionFailed | ServiceUnavailable)
+                    raise error from error.__cause__
                 await asyncio.sleep(delay)
                 continue
             await self._finish(event, response, None, started, state.retries)
-            return response
+            return response, ambiguous
 
     async def _finish(
         self,
@@ -289,14 +319,31 @@ class Transport:
                 status = answer.status
                 request_id = answer.headers.get("x-amzn-RequestId")
         except (aiohttp.ClientError, TimeoutError, OSError) as error:
-            raise ConnectionFailed(
+            failed = ConnectionFailed(
                 f"could not reach {self.endpoint_url}: {error!r}",
                 operation=operation, table=table, code="ConnectionError",
-            ) from error
+            )
+            failed.ambiguous = not isinstance(error, _NOT_SENT)
+            raise failed from error
         if status == 200:
             decoded: dict[str, Any] = orjson.loads(payload)
             return decoded
-        raise map_error(operation, table, status, payload, request_id)
+        mapped = map_error(operation, table, status, payload, request_id)
+        mapped.ambiguous = status >= 500  # a 5xx says nothing of what was applied
+        raise mapped
+
+
+def _ambiguous_write(error: OperationError) -> AmbiguousWrite:
+    """The error for a non-idempotent request that may have been applied: not retried,
+    since a retry could apply it a second time."""
+    ambiguous = AmbiguousWrite(
+        f"{error.message}; the request may have been applied, and is not retried because "
+        "applying it twice would not be the same as applying it once",
+        operation=error.operation, table=error.table, code=error.code,
+        request_id=error.request_id,
+    )
+    ambiguous.__cause__ = error
+    return ambiguous
 
 
 def map_error(

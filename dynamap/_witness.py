@@ -1,18 +1,18 @@
-"""Proof that a version-checked put landed although its answer was lost.
+"""Proof that a conditional write landed although its answer was lost.
 
-A put whose answer is lost (a dropped connection, a 5xx) is retried. If the first try
-had in fact been applied, the retry's version check fails. When the stored item is
-still exactly the item written, that is proof enough (`operations.write_landed`). But
-under contention another writer may already have replaced it, and the proof is gone.
+A put or update whose answer is lost (a dropped connection, a 5xx) is retried. If the
+first try had in fact been applied, the retry's condition (its version check, or a
+condition of the caller's) fails. When the stored item still shows what that try
+wrote, that is proof enough (`dynamap._outcome`). But under contention another writer
+may already have replaced it, and the proof is gone.
 
-Any writer that replaced it had to read it first (the version check sees to that).
-Within one session such a read passes through the transport, so while a
-version-checked put is in flight, the session's `Witness` looks at every answer for
-the exact item that put wrote; seeing it stored proves the put landed. The item is
+Any writer that replaced a versioned item had to read it first (the version check
+sees to that). Within one session such a read passes through the transport, so while
+a versioned write is in flight, the session's `Witness` looks at every answer for
+the item as that write left it; seeing it stored proves the write landed. The item is
 unique to its write because it carries the model's `updated` timestamp, which is why
-only models with both a version and an `updated` field are watched. Writers in other
-processes remain unseen: for them, the retry's `ConditionCheckFailed` says
-`ambiguous=True`.
+only models with an `updated` field are watched. Writers in other processes remain
+unseen: for them, the retry's `ConditionCheckFailed` says `ambiguous=True`.
 """
 
 from __future__ import annotations
@@ -33,14 +33,20 @@ Item = Mapping[str, Any]
 
 @dataclass(slots=True)
 class Watch:
-    """One put in flight: the item it wrote, and whether a read has seen it stored."""
+    """One write in flight: the test of its item, and the item once an answer showed it
+    stored."""
 
     same: Callable[[Item], bool]
-    seen: bool = False
+    item: Item | None = None
+
+    @property
+    def seen(self) -> bool:
+        """Whether an answer has shown the write's item stored."""
+        return self.item is not None
 
 
 class Witness:
-    """Watches a session's answers for the items of its version-checked puts in flight."""
+    """Watches a session's answers for the items of its versioned writes in flight."""
 
     def __init__(self) -> None:
         self._watches: dict[bytes, list[Watch]] = {}
@@ -73,7 +79,7 @@ class Witness:
                 continue
             for watch in self._watches.get(_identity(table, {n: item[n] for n in names}), ()):
                 if not watch.seen and watch.same(item):
-                    watch.seen = True
+                    watch.item = item
 
 
 def _identity(table: str, key: Item) -> bytes:
@@ -89,7 +95,7 @@ def _stored_items(event: RequestEvent) -> Iterator[tuple[str, Item]]:
             yield table, item
         if "Item" in response:
             yield table, response["Item"]
-        if request.get("ReturnValues") == "ALL_OLD" and "Attributes" in response:
+        if request.get("ReturnValues") in ("ALL_OLD", "ALL_NEW") and "Attributes" in response:
             yield table, response["Attributes"]
         if isinstance(event.error, ConditionCheckFailed) and isinstance(event.error.item, dict):
             yield table, event.error.item

@@ -23,7 +23,8 @@ DynamapError
     ├── Throttled                      throughput exceeded and retries ran out
     ├── AccessDenied                   credentials missing, wrong or not allowed
     ├── ServiceUnavailable             a 5xx from DynamoDB after retries
-    └── ConnectionFailed               the endpoint could not be reached
+    ├── ConnectionFailed               the endpoint could not be reached
+    └── AmbiguousWrite                 a write may or may not have been applied; it cannot be known
 ```
 
 AWS error codes are translated to these classes in exactly one place,
@@ -43,6 +44,7 @@ from pydantic import BaseModel
 __all__ = [
     "ERROR_CODES",
     "AccessDenied",
+    "AmbiguousWrite",
     "BatchIncomplete",
     "ConditionCheckFailed",
     "ConnectionFailed",
@@ -211,9 +213,11 @@ class OperationError(DynamapError):
         table: the physical table name, when the request had one.
         code: the AWS error code, e.g. "ConditionalCheckFailedException".
         request_id: the AWS request id, for support cases and logs.
-        ambiguous: an earlier try of this request failed in a way that may have applied
-            it (a dropped connection or a 5xx), so a failed condition may be that try's
-            own doing.
+        ambiguous: the request may have been applied although this error is raised:
+            a try of it (this one or an earlier one) was sent and its answer was lost
+            (a dropped connection, a timeout, a 5xx). On a `ConditionCheckFailed` it
+            means the failed condition may be that earlier try's own doing. See
+            docs/concepts/retries.md.
     """
 
     ambiguous: bool = False
@@ -295,6 +299,20 @@ class ServiceUnavailable(OperationError):
 
 class ConnectionFailed(OperationError):
     """The endpoint could not be reached, or the connection dropped, after retries."""
+
+
+class AmbiguousWrite(OperationError):
+    """A write may or may not have been applied, or what it did cannot be known.
+
+    Raised where retrying could apply the write twice (a non-idempotent update under
+    `RetryPolicy(non_idempotent="no-retry")`), or where the answer that would say
+    what happened was lost: a delete whose retry found no item (the item is gone, but
+    whether this call deleted it, and what it was, cannot be known), a
+    `put_returning_old` applied by a try whose answer, the replaced item, was lost.
+    `ambiguous` is always True; the failure that led to it is the `__cause__`.
+    """
+
+    ambiguous = True
 
 
 #: AWS error code (the part after '#' in `__type`) -> the error class it is raised as.

@@ -11,11 +11,12 @@ from __future__ import annotations
 import builtins
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
+from dynamap._clock import write_time
 from dynamap.changes import Action, ResolvedChanges, UpdateChanges, resolve_changes
 from dynamap.compiler import CompiledModel, KeyAttribute
 from dynamap.errors import InvalidUpdate, InvalidValue
@@ -118,7 +119,7 @@ def _timestamps(
     created, updated = compiled.options.created, compiled.options.updated
     if created is None and updated is None:
         return changes
-    now = now or datetime.now(UTC)
+    now = now or write_time()
     if creating and created is not None and getattr(instance, created) is None:
         changes[created] = now
     if updated is not None:
@@ -392,52 +393,3 @@ def raw_update_request(
     params.apply(request)
     return request
 
-
-def write_landed(
-    compiled: CompiledModel[Any], operation: str, request: Mapping[str, Any], current: Any
-) -> bool:
-    """Whether a version-checked write, whose condition failed when it was retried, had
-    in fact been applied by the earlier try whose answer was lost.
-
-    A put landed when the stored item is exactly the item it wrote; that is proof only
-    when the item is unique to the write, so it takes a model with an `updated`
-    timestamp (set anew by every write). A delete landed when the item is gone. Other
-    writes are never taken for landed.
-
-    Args:
-        compiled: the model.
-        operation: "PutItem" or "DeleteItem".
-        request: the request sent.
-        current: the stored item DynamoDB returned with the failure (DynamoDB JSON),
-            or None when there is none.
-    """
-    version = compiled.options.version
-    if version is None:
-        return False
-    if operation == "PutItem":
-        return proves_put(compiled) and isinstance(current, dict) and same_item(
-            compiled, current, request["Item"])
-    if operation == "DeleteItem":
-        names = request.get("ExpressionAttributeNames", {}).values()
-        return current is None and compiled.codec.attribute_names[version] in names
-    return False
-
-
-def proves_put(compiled: CompiledModel[Any]) -> bool:
-    """Whether a stored item can prove that a put of this model landed: the model has
-    a version (so the put was checked) and an `updated` timestamp (so its item is
-    unique to that put)."""
-    return compiled.options.version is not None and compiled.options.updated is not None
-
-
-def same_item(compiled: CompiledModel[Any], stored: Mapping[str, Any],
-              written: Mapping[str, Any]) -> bool:
-    """Whether a stored item is the item written (numbers and sets compared by value)."""
-    if stored == written:
-        return True
-    if stored.keys() != written.keys():
-        return False
-    try:
-        return bool(compiled.from_item(stored) == compiled.from_item(written))
-    except ValueError:
-        return False

@@ -31,6 +31,17 @@ from pydantic import BaseModel
 
 from dynamap import tables as _tables
 from dynamap import unique as _unique
+from dynamap._once import update_once
+from dynamap._outcome import (
+    Proof,
+    delete_unknown,
+    landed_answer,
+    landed_item,
+    proof_of,
+    refuse_lost_old_item,
+    retry_safe,
+    safe_update,
+)
 from dynamap._transport import ConnectionConfig, Hook, Stats, Transport
 from dynamap._witness import Watch, Witness
 from dynamap.changes import UpdateChanges
@@ -44,12 +55,9 @@ from dynamap.operations import (
     UpdateSpec,
     delete_request,
     get_request,
-    proves_put,
     put_request,
     raw_update_request,
-    same_item,
     update_request,
-    write_landed,
 )
 from dynamap.partial import Partial, from_projection, read_in_part, refuse_partial
 from dynamap.query import Query, Scan
@@ -268,9 +276,16 @@ class Session:
     async def send(
         self, operation: str, request: Mapping[str, Any], *, table: str | None = None
     ) -> dict[str, Any]:
-        """Send one raw DynamoDB request (DynamoDB JSON in and out), with retries."""
+        """Send one raw DynamoDB request (DynamoDB JSON in and out), with retries.
+
+        A raw UpdateItem that is not safe to repeat (see docs/concepts/retries.md) is
+        not retried after a try that may have been applied: `AmbiguousWrite` is
+        raised instead. PartiQL statements are retried as they are.
+        """
         self._require_open()
-        return await self.transport.send(operation, request, table=table)
+        idempotent = operation != "UpdateItem" or retry_safe(request)
+        return await self.transport.send(operation, request, table=table,
+                                         idempotent=idempotent)
 
     async def ping(self) -> bool:
         """Whether DynamoDB answers (a ListTables call); never raises."""
@@ -381,7 +396,12 @@ class Session:
     async def put_returning_old(
         self, instance: M, /, *, condition: Condition | None = None
     ) -> M | None:
-        """Like `put`, returning the item that was replaced (None if there was none)."""
+        """Like `put`, returning the item that was replaced (None if there was none).
+
+        Raises:
+            AmbiguousWrite: the put was applied by a try whose answer, holding the
+                replaced item, was lost.
+        """
         return await self._put(instance, condition, True)
 
     async def _put(self, instance: M, condition: Condition | None, return_old: bool) -> M | None:
@@ -402,29 +422,57 @@ class Session:
         self, operation: str, prepared: PreparedWrite[Any], compiled: CompiledModel[Any],
         table: str,
     ) -> dict[str, Any]:
+        """Send one write and report what it did, also when an answer was lost (the
+        contract is in docs/concepts/retries.md)."""
         request = prepared.request
-        with self._watch_put(operation, request, compiled, table) as watch:
+        if operation == "UpdateItem" and not safe_update(compiled, prepared):
             try:
-                return await self.send(operation, request, table=table)
+                return await update_once(self._send_write, self.retry, request, table)
             except ConditionCheckFailed as error:
-                landed = watch is not None and watch.seen
-                if error.ambiguous and (landed or write_landed(compiled, operation, request,
-                                                                error.item)):
-                    return {}  # an earlier try whose answer was lost did this very write
                 raise _decoded_condition_error(error, compiled) from None
+        proof = proof_of(operation, prepared, compiled)
+        with self._watch(prepared, compiled, table, proof) as watch:
+            try:
+                answer, ambiguous = await self._exchange(operation, request, table)
+            except ConditionCheckFailed as error:
+                landed = landed_item(error, proof, watch)
+                if landed is not None:  # an earlier try whose answer was lost did it
+                    return landed_answer(operation, landed, request, error)
+                if error.ambiguous and operation == "DeleteItem" and error.item is None:
+                    raise delete_unknown(error) from error
+                raise _decoded_condition_error(error, compiled) from None
+        if ambiguous:
+            refuse_lost_old_item(operation, request, answer, compiled)
+        return answer
 
-    def _watch_put(
-        self, operation: str, request: Mapping[str, Any], compiled: CompiledModel[Any],
-        table: str,
+    async def _send_write(
+        self, operation: str, request: Mapping[str, Any], *, table: str | None = None,
+        idempotent: bool = True,
+    ) -> dict[str, Any]:
+        self._require_open()
+        return await self.transport.send(operation, request, table=table,
+                                         idempotent=idempotent)
+
+    async def _exchange(
+        self, operation: str, request: Mapping[str, Any], table: str
+    ) -> tuple[dict[str, Any], bool]:
+        self._require_open()
+        return await self.transport.exchange(operation, request, table=table)
+
+    def _watch(
+        self, prepared: PreparedWrite[Any], compiled: CompiledModel[Any], table: str,
+        proof: Proof | None,
     ) -> AbstractContextManager[Watch | None]:
-        """While a version-checked put is in flight, watch reads for its item (see
-        `dynamap._witness`)."""
-        if operation != "PutItem" or not proves_put(compiled):
+        """While a version-checked write is in flight, watch answers for the item as it
+        leaves it (see `dynamap._witness`): any writer that moves such an item on must
+        read it first. Other writers need not, so other writes are not watched."""
+        version = compiled.options.version
+        if proof is None or version is None or version not in prepared.changes:
             return contextlib.nullcontext()
-        item = request["Item"]
-        key = {attribute.attribute: item[attribute.attribute]
-               for attribute in compiled.key_attributes}
-        return self._witness.watch(table, key, lambda stored: same_item(compiled, stored, item))
+        request = prepared.request
+        key = request.get("Key") or {attribute.attribute: request["Item"][attribute.attribute]
+                                     for attribute in compiled.key_attributes}
+        return self._witness.watch(table, key, proof)
 
     async def update(
         self,
@@ -447,9 +495,16 @@ class Session:
         place with the stored item; a `Partial` (from a projection) can be updated
         too, and the whole item is returned.
 
+        An update that a retry could apply twice (`add=` to a number, `append=`, ...)
+        with no version check is sent so that it is applied once, under
+        `RetryPolicy.non_idempotent` (see docs/concepts/retries.md).
+
         Raises:
             InvalidUpdate: a change is refused (see above).
-            ConditionCheckFailed: the item is missing, or a condition failed.
+            ConditionCheckFailed: the item is missing, or a condition failed;
+                `ambiguous=True` when a try whose answer was lost may have caused it.
+            AmbiguousWrite: under `non_idempotent="no-retry"`, the update may have
+                been applied and was not retried.
         """
         return await self._update(target, UpdateSpec.of(changes), condition)
 
@@ -540,6 +595,8 @@ class Session:
 
         Raises:
             ConditionCheckFailed: the condition or the version check failed.
+            AmbiguousWrite: an answer was lost and the retry found no item: it is
+                gone, but whether this call deleted it cannot be known.
         """
         if isinstance(target, type):
             compiled = compiled_of(target)

@@ -23,7 +23,9 @@ by DynamoDB raises `TransactionCanceled` with one reason per action, in the orde
 the actions were added, and the current item, decoded to its model, where DynamoDB
 returns it (every action asks for it with `ReturnValuesOnConditionCheckFailure`).
 Cancellations caused only by conflicting concurrent transactions are retried under
-the session's `RetryPolicy`, with a new token.
+the session's `RetryPolicy`, with a new token, unless an earlier try's answer was lost
+(that try may still be applied later, so the token that dedupes it is kept; DynamoDB
+runs a cancelled token's transaction again when it is sent again).
 
 Models with unique fields get their marker items added to the same transaction at
 commit (see `dynamap.unique`).
@@ -36,13 +38,13 @@ import contextlib
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, Unpack
 
 from pydantic import BaseModel
 
 from dynamap import unique as _unique
+from dynamap._clock import write_time
 from dynamap.changes import UpdateChanges
 from dynamap.coalesce import canonical_key
 from dynamap.compiler import CompiledModel
@@ -181,7 +183,7 @@ class Transaction:
         refuse_partial(instance, "a transaction put")
         compiled = _compiled(type(instance))
         table = self._session.table_name(type(instance))
-        now = datetime.now(UTC)
+        now = write_time()
         snapshot = instance.model_copy(deep=True) if compiled.options.unique else instance
 
         def build(guard: Condition | None) -> dict[str, Any]:
@@ -237,7 +239,7 @@ class Transaction:
         The lower-level form of `update`, as `Session.update_key` needs it.
         """
         table = self._session.table_name(compiled.model)
-        now = datetime.now(UTC)
+        now = write_time()
 
         def build(guard: Condition | None) -> dict[str, Any]:
             request = update_request(compiled, known, table, spec,
@@ -408,7 +410,8 @@ class Transaction:
                 delay = state.next_delay() if self._retryable(entries, error) else None
                 if delay is None:
                     raise self._canceled(entries, error) from None
-                self.token = _new_token()
+                if not error.ambiguous:  # else a lost try of this token may still land:
+                    self.token = _new_token()  # keep it, so that it lands once at most
             except InvalidRequest as error:
                 in_progress = error.code == "TransactionInProgressException"
                 delay = state.next_delay() if in_progress else None

@@ -10,9 +10,13 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
+import boto3
 import pytest
-from fault_proxy import GENEROUS, FaultProxy, FaultRates, FaultySession
+from boto3.dynamodb.types import TypeDeserializer
+from fault_proxy import GENEROUS, FaultProxy, FaultRates, FaultySession, Stored
+from pydantic import BaseModel
 
 from dynamap import RetryPolicy, Session
 from dynamap.local import LocalDynamoDB
@@ -39,3 +43,23 @@ def faulty_session(server: LocalDynamoDB, db: Session) -> FaultySession:
 
     return open_faulty
 
+
+
+@pytest.fixture
+def stored(server: LocalDynamoDB, db: Session) -> Stored:
+    """Read one item straight from the server with boto3's low-level client (a
+    consistent GetItem by its partition key), decoded to plain Python values: the
+    independent truth the fault tests compare with."""
+    client = boto3.client(
+        "dynamodb", endpoint_url=server.endpoint_url, region_name="us-east-1",
+        aws_access_key_id="x", aws_secret_access_key="x",
+    )
+    plain = TypeDeserializer()
+
+    def read(model: type[BaseModel], pk: str) -> dict[str, Any] | None:
+        answer = client.get_item(TableName=db.table_name(model), Key={"PK": {"S": pk}},
+                                 ConsistentRead=True)
+        item = answer.get("Item")
+        return None if item is None else {k: plain.deserialize(v) for k, v in item.items()}
+
+    return read

@@ -31,10 +31,11 @@ from typing import Any
 import aiohttp
 import orjson
 from aiohttp import web
+from pydantic import BaseModel
 
 from dynamap import RetryPolicy, Session
 
-__all__ = ["GENEROUS", "FaultProxy", "FaultRates", "FaultySession", "report"]
+__all__ = ["GENEROUS", "FaultProxy", "FaultRates", "FaultySession", "Stored", "report"]
 
 #: A generous retry policy: the faults are frequent, the budget must outlast them.
 GENEROUS = RetryPolicy(attempts=40, budget=120.0, base=0.01, cap=0.25)
@@ -42,6 +43,9 @@ GENEROUS = RetryPolicy(attempts=40, budget=120.0, base=0.01, cap=0.25)
 KINDS = ("throttle", "error_500", "drop_before", "drop_after", "partial")
 #: The `faulty_session` fixture: `async with faulty_session(rates) as (proxy, session)`.
 FaultySession = Callable[..., AbstractAsyncContextManager[tuple["FaultProxy", Session]]]
+#: The `stored` fixture: `stored(Model, "PK value")`, the item as DynamoDB holds it,
+#: read with plain boto3 and decoded to Python values (None when there is none).
+Stored = Callable[[type[BaseModel], str], dict[str, Any] | None]
 
 _TYPE_PREFIX = "com.amazonaws.dynamodb.v20120810#"
 _JSON = "application/x-amz-json-1.0"

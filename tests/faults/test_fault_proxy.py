@@ -60,20 +60,21 @@ async def test_partial_batch_reads_split_the_keys_asked(
     assert found and unread and found | unread == set(range(40)) and not found & unread
 
 
-@pytest.mark.parametrize(("kind", "error", "applied"), [
-    ("throttle", Throttled, False),
-    ("error_500", ServiceUnavailable, False),
-    ("drop_before", ConnectionFailed, False),
-    ("drop_after", ConnectionFailed, True),
+@pytest.mark.parametrize(("kind", "error", "applied", "ambiguous"), [
+    ("throttle", Throttled, False, False),
+    ("error_500", ServiceUnavailable, False, True),  # a 5xx does not say what was applied
+    ("drop_before", ConnectionFailed, False, True),  # the client cannot tell it from after
+    ("drop_after", ConnectionFailed, True, True),
 ])
 async def test_each_fault_surfaces_as_its_error(
     db: Session, faulty_session: FaultySession, kind: str, error: type[Exception],
-    applied: bool,
+    applied: bool, ambiguous: bool,
 ) -> None:
     await db.create_tables(Thing)
     async with faulty_session(retry=ONE_TRY) as (proxy, faulty):
         proxy.force("PutItem", kind)
-        with pytest.raises(error):
+        with pytest.raises(error) as raised:
             await faulty.put(Thing(n=1))
         assert proxy.injected[kind] == 1
+    assert raised.value.ambiguous is ambiguous  # type: ignore[attr-defined]
     assert (await db.get(Thing, n=1, consistent=True) is not None) is applied

@@ -162,8 +162,9 @@ async def test_transactions_under_random_faults_apply_once_each(
     hits = [tally.hits if tally else 0 for tally in tallies_now]
     receipts = await db.get_many(Receipt, [{"name": n} for n in names], consistent=True)
     assert all(receipt is not None for receipt in receipts)
-    if engine == "moto":
-        assert sum(hits) == len(names) + lost_answers
+    if engine == "moto":  # (moto's transactions can also crash under concurrency, with a
+        # 500 and nothing applied: a lost answer is then not applied twice)
+        assert len(names) <= sum(hits) <= len(names) + lost_answers
         pytest.xfail("moto ignores ClientRequestToken: a retried commit is applied again")
     assert hits == [1] * len(names)
 

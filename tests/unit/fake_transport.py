@@ -41,8 +41,16 @@ class FakeTransport:
     async def close(self) -> None:
         """Nothing to close."""
 
+    async def exchange(
+        self, operation: str, request: Mapping[str, Any], *, table: str | None = None,
+        idempotent: bool = True,
+    ) -> tuple[dict[str, Any], bool]:
+        """`send`, and no earlier try whose answer was lost (the fake loses none)."""
+        return await self.send(operation, request, table=table), False
+
     async def send(
-        self, operation: str, request: Mapping[str, Any], *, table: str | None = None
+        self, operation: str, request: Mapping[str, Any], *, table: str | None = None,
+        idempotent: bool = True,
     ) -> dict[str, Any]:
         copy: dict[str, Any] = orjson.loads(orjson.dumps(request))  # as it went out
         self.sent.append((operation, copy))

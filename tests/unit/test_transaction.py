@@ -188,6 +188,25 @@ async def test_conflicts_are_retried_with_a_new_token() -> None:
     assert transaction.token == attempts[-1]
 
 
+async def test_a_conflict_after_a_lost_answer_keeps_the_token() -> None:
+    """The try whose answer was lost may still be applied later: only its token keeps
+    a second commit from applying the transaction again."""
+    attempts: list[str] = []
+
+    def handle(operation: str, request: dict[str, Any]) -> dict[str, Any]:
+        attempts.append(request["ClientRequestToken"])
+        if len(attempts) < 3:
+            conflict = cancel("TransactionConflict")
+            conflict.ambiguous = len(attempts) == 2  # an earlier try of it was lost
+            raise conflict
+        return {}
+
+    session, _ = fake_session(handle)
+    async with session, session.transaction() as transaction:
+        transaction.put(Stock(sku="a"))
+    assert attempts[1] != attempts[0] and attempts[2] == attempts[1]
+
+
 async def test_a_failed_condition_is_not_retried() -> None:
     def handle(operation: str, request: dict[str, Any]) -> dict[str, Any]:
         raise cancel("ConditionalCheckFailed")
