@@ -1,11 +1,16 @@
 """Sending requests to DynamoDB: the only code that touches the network.
 
 aioboto3 still does what it is good at: the standard credential chain (refreshed
-when it expires), region and endpoint resolution. The request path itself is lean:
-the request dict is serialised with orjson, signed by `dynamap._sigv4` with a cached
-signing key, and POSTed on one pooled aiohttp session; the answer is parsed with
-orjson, never through botocore's shape-walking response parser. Errors are mapped to
-dynamap's error classes here, and only here, via `dynamap.errors.ERROR_CODES`.
+when it expires), region and endpoint resolution. It, botocore and aiohttp are
+imported when a session opens, not when dynamap is imported (they hold some 20,000
+objects that every full garbage collection would walk, and take most of the import
+time); a session given explicit keys, a region and an endpoint (DynamoDB Local, tests,
+benchmarks) never loads botocore at all, since the chain would only hand those back.
+The request path itself is lean: the request dict is serialised with orjson, signed
+by `dynamap._sigv4` with a cached signing key, and POSTed on one pooled aiohttp
+session; the answer is parsed with orjson, never through botocore's shape-walking
+response parser. Errors are mapped to dynamap's error classes here, and only here, via
+`dynamap.errors.ERROR_CODES`.
 """
 
 from __future__ import annotations
@@ -16,11 +21,9 @@ import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import aioboto3
-import aiohttp
 import orjson
 
 from dynamap._sigv4 import Credentials, Signer, host_header
@@ -36,6 +39,10 @@ from dynamap.errors import (
     TransactionCanceled,
 )
 from dynamap.retry import RetryPolicy
+
+if TYPE_CHECKING:
+    import aioboto3
+    import aiohttp
 
 __all__ = ["ConnectionConfig", "RequestEvent", "Stats", "Transport", "map_error"]
 
@@ -165,6 +172,8 @@ class Transport:
         self._http: aiohttp.ClientSession | None = None
         self._signer: Signer | None = None
         self._credentials: Any = None
+        self._static: Credentials | None = None
+        self._network_errors: tuple[type[BaseException], ...] = (TimeoutError, OSError)
 
     async def open(self) -> None:
         """Resolve region, endpoint and credentials, and open the connection pool.
@@ -173,6 +182,30 @@ class Transport:
             SessionError: no region is configured anywhere.
             AccessDenied: no credentials are found for a non-local endpoint.
         """
+        endpoint = self.config.resolved_endpoint()
+        static = _static_credentials(self.config)
+        region = self.config.region or os.environ.get("AWS_REGION")
+        if static is not None and region and endpoint:
+            # all three given: the credential chain and botocore's resolution would
+            # only hand them back, so neither is loaded
+            self.region, self.endpoint_url, self._static = region, endpoint, static
+        else:
+            await self._resolve_with_botocore(endpoint)
+        parts = urlsplit(self.endpoint_url)
+        self._signer = Signer(self.region, host_header(self.endpoint_url), parts.path or "/")
+        import aiohttp  # here, not at import time: see the module's docstring
+
+        self._network_errors = (aiohttp.ClientError, TimeoutError, OSError)
+        connector = aiohttp.TCPConnector(limit=self.max_connections, ttl_dns_cache=300)
+        self._http = aiohttp.ClientSession(
+            connector=connector,
+            timeout=aiohttp.ClientTimeout(total=self.timeout),
+            skip_auto_headers=("User-Agent", "Accept-Encoding"),
+        )
+
+    async def _resolve_with_botocore(self, endpoint: str | None) -> None:
+        import aioboto3  # here, not at import time: see the module's docstring
+
         session = aioboto3.Session(
             profile_name=self.config.profile,
             region_name=self.config.region,
@@ -180,7 +213,6 @@ class Transport:
             aws_secret_access_key=self.config.aws_secret_access_key,
             aws_session_token=self.config.aws_session_token,
         )
-        endpoint = self.config.resolved_endpoint()
         self.region = self._region(session, endpoint)
         self.endpoint_url = endpoint or await _botocore_endpoint(session, self.region)
         self._credentials = await session.get_credentials()
@@ -191,14 +223,6 @@ class Transport:
                 "AWS_ENDPOINT_URL_DYNAMODB",
                 code="NoCredentials",
             )
-        parts = urlsplit(self.endpoint_url)
-        self._signer = Signer(self.region, host_header(self.endpoint_url), parts.path or "/")
-        connector = aiohttp.TCPConnector(limit=self.max_connections, ttl_dns_cache=300)
-        self._http = aiohttp.ClientSession(
-            connector=connector,
-            timeout=aiohttp.ClientTimeout(total=self.timeout),
-            skip_auto_headers=("User-Agent", "Accept-Encoding"),
-        )
 
     def _region(self, session: aioboto3.Session, endpoint: str | None) -> str:
         # botocore reads only AWS_DEFAULT_REGION; AWS_REGION (which the other AWS SDKs
@@ -220,6 +244,8 @@ class Transport:
 
     async def credentials(self) -> Credentials:
         """Current frozen credentials (refreshed by botocore when they expire)."""
+        if self._static is not None:
+            return self._static
         if self._credentials is None:
             return _LOCAL_CREDENTIALS
         frozen = await self._credentials.get_frozen_credentials()
@@ -284,7 +310,7 @@ class Transport:
                 payload = await answer.read()
                 status = answer.status
                 request_id = answer.headers.get("x-amzn-RequestId")
-        except (aiohttp.ClientError, TimeoutError, OSError) as error:
+        except self._network_errors as error:
             raise ConnectionFailed(
                 f"could not reach {self.endpoint_url}: {error!r}",
                 operation=operation, table=table, code="ConnectionError",
@@ -322,6 +348,15 @@ def map_error(
         reasons = body.get("CancellationReasons") or []
         return TransactionCanceled(message, cancellation_reasons=reasons, **context)
     return error_class(message, **context)
+
+
+def _static_credentials(config: ConnectionConfig) -> Credentials | None:
+    """The explicit keys, when both are given and no profile is named (botocore would
+    then return exactly these, unrefreshed)."""
+    if config.profile or not (config.aws_access_key_id and config.aws_secret_access_key):
+        return None
+    return Credentials(config.aws_access_key_id, config.aws_secret_access_key,
+                       config.aws_session_token or None)
 
 
 async def _botocore_endpoint(session: aioboto3.Session, region: str) -> str:
