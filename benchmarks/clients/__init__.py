@@ -25,6 +25,7 @@ CLIENTS = {
     "aiodynamo": "benchmarks.clients.aiodynamo_client",
     "pydynox": "benchmarks.clients.pydynox_client",
     "pynamodb": "benchmarks.clients.pynamodb_client",
+    "floor": "benchmarks.clients.floor_client",
 }
 
 
