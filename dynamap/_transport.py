@@ -21,6 +21,7 @@ import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
@@ -56,6 +57,8 @@ DATA_OPERATIONS = frozenset({
     "BatchExecuteStatement", "ExecuteTransaction",
 })
 _LOCAL_CREDENTIALS = Credentials("local", "local", None)
+#: The request of an event that nothing observes (see `Transport.send_body`).
+_UNSEEN: Mapping[str, Any] = MappingProxyType({})
 _CREATE_TABLES_HINT = (
     "create the tables with `dynamap create-tables`, or `await db.create_tables(...)` "
     "in scripts and tests"
@@ -266,7 +269,37 @@ class Transport:
             request = {"ReturnConsumedCapacity": "TOTAL", **request}
         event = RequestEvent(operation, request)
         await _call_hooks(self.on_request, event)
-        body = orjson.dumps(request)
+        return await self._send_with_retries(event, orjson.dumps(request), table)
+
+    def observed(self, operation: str) -> bool:
+        """Whether anything would look at this operation's request dict: a hook, the
+        debug log, or the consumed-capacity option (which adds to it). When nothing
+        does, a caller that has the body's bytes already may use `send_body`.
+
+        A hook that is a method of an object whose `ignores_requests` names the
+        operation (the session's own `Witness`) does not count."""
+        if logger.isEnabledFor(logging.DEBUG) or (
+                self.consumed_capacity and operation in DATA_OPERATIONS):
+            return True
+        return any(operation not in getattr(getattr(hook, "__self__", None),
+                                            "ignores_requests", ())
+                   for hook in (*self.on_request, *self.on_response))
+
+    async def send_body(
+        self, operation: str, body: bytes, *, table: str | None = None
+    ) -> dict[str, Any]:
+        """`send` for a request serialised already, for callers that checked that the
+        operation is not `observed` (its request dict is then never built).
+
+        Raises:
+            OperationError: the subclass mapped from DynamoDB's error code.
+        """
+        return await self._send_with_retries(RequestEvent(operation, _UNSEEN), body, table)
+
+    async def _send_with_retries(
+        self, event: RequestEvent, body: bytes, table: str | None
+    ) -> dict[str, Any]:
+        operation = event.operation
         started = time.perf_counter()
         state = self.retry.start()
         ambiguous = False
