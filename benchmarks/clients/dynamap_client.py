@@ -10,7 +10,7 @@ import orjson
 from benchmarks.clients.base import Bench, gather_limited
 from benchmarks.models import BenchItem, fields_of
 from dynamap import F, Session
-from dynamap.batch import Chunker, batch_write_request, put_write
+from dynamap.batch import Chunker, batch_write_body, put_write
 from dynamap.readtarget import plain_item, resolve_target
 
 __all__ = ["DynamapBench", "create"]
@@ -63,10 +63,10 @@ class DynamapBench(Bench):
         for instance in prepared:
             closed = chunker.add(put_write(compiled, instance, table))
             if closed:
-                bodies.append(orjson.dumps(batch_write_request(closed)))
+                bodies.append(batch_write_body(closed))
                 encoded += len(closed)
         last = chunker.close()
-        bodies.append(orjson.dumps(batch_write_request(last)))
+        bodies.append(batch_write_body(last))
         return encoded + len(last)
 
     # -- network -----------------------------------------------------------------
