@@ -126,17 +126,17 @@ WORKLOADS: tuple[Workload, ...] = (
     Workload("batch1", "BatchWriteItem 10,000 items, 1 request in flight (DynamoDB Local)",
              "item", _batch(1), "local"),
     Workload("batch8", "BatchWriteItem 10,000 items, 8 requests in flight (DynamoDB Local)",
-             "item", _batch(8), "local"),
+             "item", _batch(8), "local", ("dynamap-frozen",)),
     Workload("query", "Query 10,000 items, every page, kept (DynamoDB Local)", "item",
-             _query, "local", ("dynamap-raw",)),
+             _query, "local", ("dynamap-raw", "dynamap-frozen")),
     Workload("page", "One full Query page (2,562 items, 1 MB of items) from the canned "
-             "server, ten in a row", "item", _page, "canned", ("dynamap-raw",)),
+             "server, ten in a row", "item", _page, "canned", ("dynamap-raw", "dynamap-frozen")),
     Workload("get16", "1,000 GetItem, 16 concurrent (DynamoDB Local)", "call", _get16,
              "local", ("dynamap-coalesced",)),
     Workload("put16", "1,000 conditional PutItem (attribute_not_exists), 16 concurrent "
              "(DynamoDB Local)", "call", _put16, "local"),
     Workload("decode", "Decode one 2,562-item page's bytes to the client's objects, CPU "
-             "only", "page", _decode, "none", ("dynamap-raw", "floor")),
+             "only", "page", _decode, "none", ("dynamap-raw", "floor", "dynamap-frozen")),
     Workload("encode", "Encode 2,562 items to BatchWriteItem request bodies, CPU only",
              "page", _encode, "none"),
 )

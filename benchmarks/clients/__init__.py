@@ -20,6 +20,7 @@ CLIENTS = {
     "dynamap": "benchmarks.clients.dynamap_client",
     "dynamap-raw": "benchmarks.clients.dynamap_client",
     "dynamap-coalesced": "benchmarks.clients.dynamap_client",
+    "dynamap-frozen": "benchmarks.clients.dynamap_client",
     "aioboto3": "benchmarks.clients.aioboto3_client",
     "boto3": "benchmarks.clients.boto3_client",
     "aiodynamo": "benchmarks.clients.aiodynamo_client",

@@ -11,6 +11,7 @@ from benchmarks.clients.base import Bench, gather_limited
 from benchmarks.models import BenchItem, fields_of
 from dynamap import F, Session
 from dynamap.batch import Chunker, batch_write_body, put_write
+from dynamap.collector import freeze_startup
 from dynamap.readtarget import plain_item, resolve_target
 
 __all__ = ["DynamapBench", "create"]
@@ -18,10 +19,12 @@ __all__ = ["DynamapBench", "create"]
 class DynamapBench(Bench):
     """dynamap's public API; `raw` reads plain dicts instead of models."""
 
-    def __init__(self, name: str, *, raw: bool = False, coalesce: bool = False) -> None:
+    def __init__(self, name: str, *, raw: bool = False, coalesce: bool = False,
+                 frozen: bool = False) -> None:
         self.name = name
         self.raw = raw
         self.coalesce = coalesce
+        self.frozen = frozen
         self.db: Session | None = None
         self.compiled = BenchItem.__dynamap__
         self.target = resolve_target(BenchItem, None)
@@ -31,6 +34,8 @@ class DynamapBench(Bench):
                           aws_access_key_id="bench", aws_secret_access_key="bench",
                           coalesce_gets=self.coalesce)
         await self.db.open()
+        if self.frozen:  # the opt-in helper, once start-up is done
+            freeze_startup()
 
     async def close(self) -> None:
         if self.db is not None:
@@ -126,5 +131,8 @@ class DynamapBench(Bench):
 
 def create(name: str) -> DynamapBench:
     """The adapter for `dynamap` (models, each get its own GetItem), `dynamap-raw`
-    (plain dicts) or `dynamap-coalesced` (concurrent gets coalesced, the default)."""
-    return DynamapBench(name, raw=name == "dynamap-raw", coalesce=name == "dynamap-coalesced")
+    (plain dicts), `dynamap-coalesced` (concurrent gets coalesced, the default) or
+    `dynamap-frozen` (models, with `dynamap.collector.freeze_startup()` called once the
+    session is open: the opt-in helper, measured apart)."""
+    return DynamapBench(name, raw=name == "dynamap-raw", coalesce=name == "dynamap-coalesced",
+                        frozen=name == "dynamap-frozen")
