@@ -35,7 +35,7 @@ from dynamap.local import LocalDynamoDB, free_port
 
 RESULTS = Path(__file__).with_name("results.md")
 #: Every client of a default run: the subject, its variants, the floor, the peers.
-DEFAULT_CLIENTS = (SUBJECT, "dynamap-raw", "floor", *PEERS)
+DEFAULT_CLIENTS = (SUBJECT, "dynamap-raw", "dynamap-frozen", "floor", *PEERS)
 
 
 def _arguments(argv: Sequence[str]) -> argparse.Namespace:

@@ -199,7 +199,8 @@ def render(results: Results, clients: Sequence[str], repetitions: int, seconds: 
         "",
         "Client CPU (`process_time`) per item, call or page, wall time in brackets; "
         "dynamap returns validated models, the peers plain dicts (aioboto3: DynamoDB JSON); "
-        "`dynamap-raw` is dynamap's plain dicts, `floor` is `orjson.loads` of the page plus "
+        "`dynamap-raw` is dynamap's plain dicts, `dynamap-frozen` is dynamap with the "
+        "opt-in `freeze_startup()`, `floor` is `orjson.loads` of the page plus "
         "`model_validate` on ready dicts.",
         "",
         *_headline(results, clients),
