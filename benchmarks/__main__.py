@@ -1,45 +1,41 @@
 """`python -m benchmarks`: run every workload for dynamap and its peers and write the
 markdown report (stdout and `benchmarks/results.md`).
 
-DynamoDB Local and the canned server are started here; the data is written once per
-run. Then the two benchmarks of their own, `benchmarks.batch_write` (dynamap's batch
-writer against hand-written aioboto3 loops) and `benchmarks.coalesced_get` (a handler's
-concurrent gets, coalesced), run and their tables are appended. Options:
-`--repetitions N` (3), `--only page,query,...,batch_write,coalesced_get`,
-`--clients dynamap,...`, `--output PATH`.
+DynamoDB Local and the canned server are started here and the read data is written
+once. Then, per repetition, every client runs all its workloads in a fresh process of
+its own (`benchmarks.worker`), clients in a rotating order, so that each is measured
+with its own imports loaded, and only those, as in an application. The memory
+workload runs once per client at the end, in child processes of its own. Options:
+`--repetitions N` (3), `--only batch1,query,...,memory,imports`, `--clients dynamap,...`,
+`--supplements` (also run `benchmarks.batch_write` and `benchmarks.coalesced_get`),
+`--output PATH`.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import signal
-import statistics
+import subprocess
 import sys
 import time
-import traceback
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 
-from benchmarks import batch_write, coalesced_get
-from benchmarks.canned import canned_server
-from benchmarks.clients import CLIENTS, Bench, UnsupportedError, load
-from benchmarks.dataset import BenchItem, canned_page, instances
-from benchmarks.measure import Results
-from benchmarks.report import PEERS, SUBJECT, render
-from benchmarks.workloads import (
-    FLOORS,
-    QUERY_GROUP,
-    QUERY_ITEMS,
-    WORKLOADS,
-    Context,
-    Workload,
-    floor_ms,
-)
+from benchmarks import batch_write, coalesced_get, imports
+from benchmarks.canned import STREAM_GROUP, STREAM_ITEMS, canned_server
+from benchmarks.dataset import partition
+from benchmarks.memory import measure_memory
+from benchmarks.models import BenchItem, instances
+from benchmarks.report import PEERS, SUBJECT, Results, render
+from benchmarks.workloads import QUERY_GROUP, QUERY_ITEMS, WORKLOADS
 from dynamap import Session
 from dynamap.local import LocalDynamoDB, free_port
 
 RESULTS = Path(__file__).with_name("results.md")
+#: Every client of a default run: the subject, its variants, the floor, the peers.
+DEFAULT_CLIENTS = (SUBJECT, "dynamap-raw", "dynamap-frozen", "floor", *PEERS)
 
 
 def _arguments(argv: Sequence[str]) -> argparse.Namespace:
@@ -47,6 +43,7 @@ def _arguments(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--repetitions", type=int, default=3)
     parser.add_argument("--only", default="", help="comma-separated workload names")
     parser.add_argument("--clients", default="", help="comma-separated client names")
+    parser.add_argument("--supplements", action="store_true")
     parser.add_argument("--output", type=Path, default=RESULTS)
     return parser.parse_args(argv)
 
@@ -63,121 +60,82 @@ async def _write_data(endpoint: str) -> None:
         await db.put_many(instances(QUERY_GROUP, QUERY_ITEMS))
 
 
-async def _open(ctx: Context, names: Sequence[str], results: Results) -> list[str]:
-    """Open every client on both servers; a client that fails is noted and left out."""
-    opened = []
-    for name in names:
-        try:
-            canned, local = load(name), load(name)
-            await canned.open(ctx.canned_url)
-            await local.open(ctx.local_url)
-        except Exception as error:  # a peer that does not install or run here
-            results.note("all", name, f"left out: {type(error).__name__}: {error}")
-            _log(f"{name}: left out ({error!r})")
-            continue
-        ctx.canned[name], ctx.local[name] = canned, local
-        opened.append(name)
-    return opened
+def _workloads_of(client: str, only: set[str]) -> list[str]:
+    """The workloads a client runs: the peers and dynamap all; a variant its own."""
+    names = [w.name for w in WORKLOADS if not only or w.name in only]
+    if client in (SUBJECT, *PEERS, "boto3", "pynamodb"):
+        return names
+    return [w.name for w in WORKLOADS if w.name in names and client in w.variants]
 
 
-async def _warm_up(ctx: Context, names: Sequence[str]) -> None:
-    """One request of each kind per client, so that no first call is timed."""
-    for name in names:
-        await ctx.canned[name].query("GROUP#canned")
-        await ctx.local[name].get_each(ctx.get_keys[:20])
+def _worker(client: str, canned: str, local: str, repetition: int,
+            names: list[str]) -> dict[str, object]:
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.worker", client, canned, local, str(repetition),
+         ",".join(names)], capture_output=True, text=True, timeout=900, check=False)
+    if done.returncode != 0 or not done.stdout.strip():
+        tail = "\n".join(done.stderr.strip().splitlines()[-5:])
+        raise RuntimeError(f"exit status {done.returncode}: {tail}")
+    answer: dict[str, object] = json.loads(done.stdout.strip().splitlines()[-1])
+    return answer
 
 
-def _runs_for(workload: Workload, clients: Sequence[str]) -> list[str]:
-    return [c for c in clients if "-" not in c or c in workload.variants]
-
-
-async def _run_one(ctx: Context, workload: Workload, client: str, results: Results) -> None:
-    started = time.perf_counter()
-    try:
-        figures = await workload.run(ctx, client)
-    except UnsupportedError as error:
-        results.note(workload.name, client, str(error))
-        return
-    except Exception as error:
-        results.note(workload.name, client, f"failed: {type(error).__name__}: {error}")
-        _log(f"{workload.name} / {client}: failed\n{traceback.format_exc()}")
-        return
-    for metric, value in figures.items():
-        results.add(workload.name, metric, client, value)
-    _log(f"    {time.perf_counter() - started:.1f} s")
-
-
-async def _repetitions(ctx: Context, workloads: Sequence[Workload], clients: Sequence[str],
-                       repetitions: int, results: Results, floors: dict[str, list[float]]) -> None:
+def _repetitions(clients: Sequence[str], only: set[str], canned: str, local: str,
+                 repetitions: int, results: Results) -> None:
     for repetition in range(repetitions):
-        ctx.repetition = repetition
-        for name, loads in FLOORS.items():
-            floors.setdefault(name, []).append(floor_ms(ctx.page, loads))
-        for workload in (w for w in workloads if w.repeat):
-            order = _runs_for(workload, clients)
-            shift = repetition % len(order)
-            for client in order[shift:] + order[:shift]:
-                _log(f"[{repetition + 1}/{repetitions}] {workload.name}: {client}")
-                await _run_one(ctx, workload, client, results)
-    for workload in (w for w in workloads if not w.repeat):
-        for client in _runs_for(workload, clients):
-            _log(f"[once] {workload.name}: {client}")
-            await _run_one(ctx, workload, client, results)
+        shift = repetition % len(clients)
+        for client in [*clients[shift:], *clients[:shift]]:
+            names = _workloads_of(client, only)
+            if not names:
+                continue
+            started = time.perf_counter()
+            try:
+                results.add_worker(_worker(client, canned, local, repetition, names))
+            except RuntimeError as error:
+                results.notes[("all", client)] = f"failed: {error}"
+                _log(f"{client}: failed: {error}")
+                continue
+            _log(f"[{repetition + 1}/{repetitions}] {client}: "
+                 f"{time.perf_counter() - started:.1f} s")
 
 
-async def _close(benches: Sequence[Bench]) -> None:
-    for bench in benches:
-        try:
-            await bench.close()
-        except Exception as error:
-            _log(f"{bench.name}: close failed ({error!r})")
-
-
-#: Benchmarks of their own, run after the suite, whose tables are appended to the report.
-SUPPLEMENTS: dict[str, Callable[[int], Awaitable[str]]] = {
-    "batch_write": lambda repetitions: batch_write.main(10_000, repetitions),
-    "coalesced_get": lambda repetitions: coalesced_get.main(200, repetitions),
-}
-
-
-async def _suite(args: argparse.Namespace, workloads: Sequence[Workload],
-                 names: Sequence[str], results: Results) -> tuple[list[str], dict[str, float]]:
-    """Run the workloads; returns the clients that ran and the floors' medians."""
-    floors: dict[str, list[float]] = {}
-    with LocalDynamoDB("dynamodb-local") as server, canned_server(free_port()) as canned_url:
-        ctx = Context(canned_url, server.endpoint_url, canned_page(), results=results)
-        _log(f"writing data to {server.endpoint_url}")
-        await _write_data(server.endpoint_url)
-        clients = await _open(ctx, names, results)
-        try:
-            await _warm_up(ctx, clients)
-            await _repetitions(ctx, workloads, clients, args.repetitions, results, floors)
-        finally:
-            await _close([*ctx.canned.values(), *ctx.local.values()])
-    return clients, {name: statistics.median(values) for name, values in floors.items()}
+def _memory(clients: Sequence[str], canned: str, results: Results) -> None:
+    reference = measure_memory("-", canned, partition("canned"), "parsed")
+    results.page_mb = reference.growth_mb
+    for client in clients:
+        if client not in (SUBJECT, *PEERS):
+            continue
+        stream = measure_memory(client, canned, partition(STREAM_GROUP), "stream")
+        assert stream.items == STREAM_ITEMS, stream.items
+        results.memory[client] = {"stream_mb": stream.growth_mb,
+                                  "pages": stream.growth_mb / reference.growth_mb,
+                                  "items_s": stream.items / stream.seconds}
+        _log(f"[memory] {client}: {stream.growth_mb:.1f} MB")
 
 
 async def main(argv: Sequence[str]) -> str:
     """Run the benchmarks; returns the report."""
     args = _arguments(argv)
     only = set(filter(None, args.only.split(",")))
-    workloads = [w for w in WORKLOADS if not only or w.name in only]
-    wanted = [c for c in args.clients.split(",") if c] or [SUBJECT, *PEERS]
-    variants = [v for w in workloads for v in w.variants if v.split("-")[0] in wanted]
-    names = [c for c in CLIENTS if c in wanted or c in variants]
+    clients = [c for c in args.clients.split(",") if c] or list(DEFAULT_CLIENTS)
     started = time.perf_counter()
     results = Results()
-    clients: list[str] = []
-    floors: dict[str, float] = {}
-    if workloads:
-        clients, floors = await _suite(args, workloads, names, results)
+    with LocalDynamoDB("dynamodb-local") as server, canned_server(free_port()) as canned:
+        _log(f"writing data to {server.endpoint_url}")
+        await _write_data(server.endpoint_url)
+        if only - {"memory", "imports"} or not only:
+            _repetitions(clients, only - {"memory", "imports"}, canned, server.endpoint_url,
+                         args.repetitions, results)
+        if not only or "memory" in only:
+            _memory(clients, canned, results)
+    if not only or "imports" in only:
+        results.imports = imports.measure_imports(max(args.repetitions, 3))
     extra = []
-    for name, run in SUPPLEMENTS.items():
-        if not only or name in only:
-            _log(f"[supplement] {name}")
-            extra.append(await run(args.repetitions))
-    report = render(results, [c for c in CLIENTS if c in clients], floors, args.repetitions,
-                    time.perf_counter() - started, workloads, extra)
+    if args.supplements:
+        extra.append(await batch_write.main(10_000, args.repetitions))
+        extra.append(await coalesced_get.main(200, args.repetitions))
+    shown = [c for c in clients if any(key[2] == c for key in results.values)]
+    report = render(results, shown, args.repetitions, time.perf_counter() - started, extra)
     args.output.write_text(report)
     return report
 

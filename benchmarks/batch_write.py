@@ -34,7 +34,8 @@ from typing import Any
 import aioboto3
 from boto3.dynamodb.types import TypeSerializer
 
-from benchmarks.dataset import TABLE, BenchItem, instances, plain_items
+from benchmarks.dataset import TABLE, plain_items
+from benchmarks.models import BenchItem, instances
 from dynamap import Session
 from dynamap.local import LocalDynamoDB
 

@@ -34,7 +34,8 @@ from benchmarks.batch_write import (
     markdown,
     requests_counter,
 )
-from benchmarks.dataset import TABLE, BenchItem, instances, item_key
+from benchmarks.dataset import TABLE, item_key
+from benchmarks.models import BenchItem, instances
 from dynamap import Session
 from dynamap.local import LocalDynamoDB
 

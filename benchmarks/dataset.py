@@ -1,5 +1,6 @@
 """The benchmark data: one item shape, generated deterministically, in every form a
-client needs (dynamap models, DynamoDB JSON, plain Python values).
+client needs (DynamoDB JSON, plain Python values; the dynamap model is in
+`benchmarks.models`, so that a peer's worker process never imports dynamap).
 
 An item is about 585 bytes of DynamoDB JSON (about 400 bytes by DynamoDB's own size
 rules), so a full 1 MB Query page holds 2,562 of them: the canned page is exactly such
@@ -11,19 +12,14 @@ from __future__ import annotations
 
 import random
 from datetime import UTC, datetime, timedelta
-from typing import Any, ClassVar
+from typing import Any
 
 import orjson
-
-from dynamap import Key, Model, Table
 
 __all__ = [
     "PAGE_ITEMS",
     "TABLE",
-    "BenchItem",
-    "bench_table",
     "canned_page",
-    "instances",
     "item_key",
     "partition",
     "plain_items",
@@ -34,8 +30,6 @@ TABLE = "DynamapBench"
 #: Items in one full (1 MB) Query page of this shape.
 PAGE_ITEMS = 2_562
 
-bench_table = Table(TABLE)
-
 _WORDS = (
     "alpha", "bravo", "charlie", "delta", "echo", "foxtrot", "golf", "hotel", "india",
     "juliet", "kilo", "lima", "mike", "november", "oscar", "papa", "quebec", "romeo",
@@ -44,24 +38,6 @@ _WORDS = (
 _COLOURS = ("red", "green", "blue", "amber", "violet", "teal")
 _SIZES = ("small", "medium", "large")
 _START = datetime(2024, 1, 1, tzinfo=UTC)
-
-
-class BenchItem(Model, table=bench_table, entity="item"):
-    """A content item, typical of the apps served: text, a list, numbers, a map."""
-
-    pk: ClassVar[Key] = Key("GROUP#{group}")
-    sk: ClassVar[Key] = Key("ITEM#{id}")
-
-    group: str
-    id: str
-    title: str
-    body: str
-    tags: list[str]
-    views: int
-    score: float
-    active: bool
-    created_at: datetime
-    attributes: dict[str, str]
 
 
 def partition(group: str) -> str:
@@ -125,17 +101,6 @@ def to_wire(item: dict[str, Any]) -> dict[str, Any]:
 def wire_items(group: str, count: int, start: int = 0) -> list[dict[str, Any]]:
     """Items as DynamoDB JSON."""
     return [to_wire(item) for item in plain_items(group, count, start)]
-
-
-def instances(group: str, count: int, start: int = 0) -> list[BenchItem]:
-    """Items as dynamap models (validated)."""
-    return [
-        BenchItem.model_validate({k: v for k, v in item.items() if k not in _NOT_FIELDS})
-        for item in plain_items(group, count, start)
-    ]
-
-
-_NOT_FIELDS = frozenset({"PK", "SK", "entity"})
 
 
 def canned_page(count: int = PAGE_ITEMS) -> bytes:

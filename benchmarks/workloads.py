@@ -1,8 +1,8 @@
-"""The workloads: what each one runs, and the figures it records.
+"""The workloads: what each one runs, and per what it is counted.
 
-Every workload function takes the run's `Context` and one client name, runs once, and
-returns its figures by metric. The harness calls each (workload, client) pair once per
-repetition, clients in a rotating order, and reports medians.
+Every workload runs inside a worker process of one client (`benchmarks.worker`), takes
+that process's `Context` and the client's adapter, runs once, and returns a `Sample`
+(wall and CPU seconds, the collector's share, the count it is divided by).
 """
 
 from __future__ import annotations
@@ -10,55 +10,35 @@ from __future__ import annotations
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Literal
 
-import orjson
-
-from benchmarks.canned import STREAM_GROUP, STREAM_ITEMS
 from benchmarks.clients import Bench
 from benchmarks.dataset import PAGE_ITEMS, partition, plain_items
-from benchmarks.measure import Results, Sample, measure, measure_sync
-from benchmarks.memory import measure_memory
+from benchmarks.measure import Sample, measure, measure_sync
 
-__all__ = ["WORKLOADS", "Context", "Metric", "Workload"]
+__all__ = ["QUERY_GROUP", "QUERY_ITEMS", "WORKLOADS", "Context", "Workload"]
 
 #: Sizes, as the issue states them.
 QUERY_ITEMS = 10_000
 GETS = 1_000
-GET_CONCURRENCY = 16
 PUTS = 1_000
+CONCURRENCY = 16
 BATCH_ITEMS = 10_000
-BATCH_CONCURRENCY = 8
 #: Canned pages fetched (and pages decoded) per repetition.
 PAGES_PER_RUN = 10
 
 QUERY_GROUP = "query-10k"
 
 
-@dataclass(frozen=True, slots=True)
-class Metric:
-    """One figure of a workload: its key, how it is shown, and which way is better."""
-
-    key: str
-    label: str
-    better: Literal["lower", "higher"]
-    digits: int = 0
-
-
 @dataclass
 class Context:
-    """What a run shares: servers, the clients open on each, data, and the repetition."""
+    """What one worker process shares between its workloads."""
 
     canned_url: str
     local_url: str
     page: bytes
-    canned: dict[str, Bench] = field(default_factory=dict)
-    local: dict[str, Bench] = field(default_factory=dict)
     repetition: int = 0
     get_keys: list[tuple[str, str]] = field(default_factory=list)
-    #: MB that one page's answer takes once parsed (by orjson): "a page's worth".
-    parsed_page_mb: float | None = None
-    results: Results = field(default_factory=Results)
 
     def __post_init__(self) -> None:
         rng = random.Random(7)
@@ -66,166 +46,97 @@ class Context:
         self.get_keys = [(partition(QUERY_GROUP), f"ITEM#{n:07d}") for n in numbers]
 
 
-Figures = dict[str, float]
-Runner = Callable[[Context, str], Awaitable[Figures]]
+Runner = Callable[[Context, Bench], Awaitable[Sample]]
 
 
 @dataclass(frozen=True, slots=True)
 class Workload:
-    """A workload: its title, its figures (the first is the headline), its runner, the
-    dynamap variants it also runs for, and whether it is repeated (memory runs once:
-    it is not a timing, and each run starts two child processes per client)."""
+    """A workload: its name, its title, what its figure is per (and its unit), its
+    runner, which server it needs, and the dynamap variants that also run it."""
 
     name: str
     title: str
-    metrics: tuple[Metric, ...]
+    per: Literal["item", "call", "page"]
     run: Runner
+    server: Literal["canned", "local", "none"]
     variants: tuple[str, ...] = ()
-    repeat: bool = True
 
 
 def _base(name: str) -> str:
-    return name.split("-")[0] if name.startswith("dynamap") else name
+    return name.split("-")[0]
 
 
-# -- CPU only ------------------------------------------------------------------------
-
-
-async def _page(ctx: Context, client: str) -> Figures:
-    bench = ctx.canned[client]
-
+async def _page(ctx: Context, bench: Bench) -> Sample:
     async def run() -> int:
         for _ in range(PAGES_PER_RUN):
             assert await bench.query(partition("canned")) == PAGE_ITEMS
-        return PAGES_PER_RUN
+        return PAGES_PER_RUN * PAGE_ITEMS
 
-    sample = await measure(run)
-    return {"wall_ms": sample.wall_us / 1000, "cpu_ms": sample.cpu_us / 1000}
+    return await measure(run)
 
 
-async def _decode(ctx: Context, client: str) -> Figures:
-    bench = ctx.local[client]
-
+async def _decode(ctx: Context, bench: Bench) -> Sample:
     def run() -> int:
         for _ in range(PAGES_PER_RUN):
-            assert bench.decode(ctx.page) == PAGE_ITEMS
+            assert len(bench.decode(ctx.page)) == PAGE_ITEMS
         return PAGES_PER_RUN
 
-    sample = measure_sync(run)
-    return {"cpu_ms": sample.cpu_us / 1000}
+    return measure_sync(run)
 
 
-async def _encode(ctx: Context, client: str) -> Figures:
-    bench = ctx.local[client]
+async def _encode(ctx: Context, bench: Bench) -> Sample:
     prepared = bench.prepare(plain_items("encode", PAGE_ITEMS))
-    sample = measure_sync(lambda: bench.encode(prepared))
-    return {"cpu_ms": sample.cpu * 1000}
 
-
-FLOORS: dict[str, Callable[[bytes], Any]] = {"orjson.loads": orjson.loads}
-
-
-def floor_ms(page: bytes, loads: Callable[[bytes], Any]) -> float:
-    """CPU milliseconds to parse the page with `loads` alone (the floor)."""
     def run() -> int:
         for _ in range(PAGES_PER_RUN):
-            loads(page)
+            assert bench.encode(prepared) == PAGE_ITEMS
         return PAGES_PER_RUN
 
-    return measure_sync(run).cpu_us / 1000
+    return measure_sync(run)
 
 
-# -- DynamoDB Local ------------------------------------------------------------------
-
-
-async def _query(ctx: Context, client: str) -> Figures:
-    bench = ctx.local[client]
-
-    async def run() -> int:
-        return await bench.query(partition(QUERY_GROUP))
-
-    sample = await measure(run)
+async def _query(ctx: Context, bench: Bench) -> Sample:
+    sample = await measure(lambda: bench.query(partition(QUERY_GROUP)))
     assert sample.count == QUERY_ITEMS, sample.count
-    return {"items_s": sample.per_second, "cpu_us": sample.cpu_us}
+    return sample
 
 
-def _calls(sample: Sample) -> Figures:
-    return {"calls_s": sample.per_second, "wall_us": sample.wall_us, "cpu_us": sample.cpu_us}
+async def _get16(ctx: Context, bench: Bench) -> Sample:
+    return await measure(lambda: bench.get_concurrent(ctx.get_keys, CONCURRENCY))
 
 
-async def _get_each(ctx: Context, client: str) -> Figures:
-    bench = ctx.local[client]
-    return _calls(await measure(lambda: bench.get_each(ctx.get_keys)))
-
-
-async def _get_concurrent(ctx: Context, client: str) -> Figures:
-    bench = ctx.local[client]
-    return _calls(await measure(lambda: bench.get_concurrent(ctx.get_keys, GET_CONCURRENCY)))
-
-
-async def _put_new(ctx: Context, client: str) -> Figures:
-    bench = ctx.local[client]
-    group = f"put-{_base(client)}-{ctx.repetition}"
+async def _put16(ctx: Context, bench: Bench) -> Sample:
+    group = f"put-{_base(bench.name)}-{ctx.repetition}"
     prepared = bench.prepare(plain_items(group, PUTS))
-    return _calls(await measure(lambda: bench.put_new(prepared)))
+    return await measure(lambda: bench.put_concurrent(prepared, CONCURRENCY))
 
 
-async def _batch(ctx: Context, client: str) -> Figures:
-    bench = ctx.local[client]
-    group = f"batch-{_base(client)}-{ctx.repetition}"
-    prepared = bench.prepare(plain_items(group, BATCH_ITEMS))
-    sample = await measure(lambda: bench.batch_write(prepared, BATCH_CONCURRENCY))
-    assert sample.count == BATCH_ITEMS, sample.count
-    return {"items_s": sample.per_second, "cpu_us": sample.cpu_us}
+def _batch(tasks: int) -> Runner:
+    async def run(ctx: Context, bench: Bench) -> Sample:
+        group = f"batch{tasks}-{_base(bench.name)}-{ctx.repetition}"
+        prepared = bench.prepare(plain_items(group, BATCH_ITEMS))
+        sample = await measure(lambda: bench.batch_write(prepared, tasks))
+        assert sample.count == BATCH_ITEMS, sample.count
+        return sample
 
+    return run
 
-async def _memory(ctx: Context, client: str) -> Figures:
-    if ctx.parsed_page_mb is None:
-        reference = measure_memory("-", ctx.canned_url, partition("canned"), "parsed")
-        ctx.parsed_page_mb = reference.growth_mb
-        ctx.results.facts["page's worth"] = (
-            f"one page's answer parsed by `orjson.loads` and kept grows RSS by "
-            f"{reference.growth_mb:.1f} MB (its bytes: {len(ctx.page) / 2**20:.1f} MB)")
-    stream = measure_memory(client, ctx.canned_url, partition(STREAM_GROUP), "stream")
-    assert stream.items == STREAM_ITEMS, stream.items
-    if stream.abnormal_exit:
-        ctx.results.note("memory", client, "the child process ended abnormally after "
-                         f"reporting its figures ({stream.abnormal_exit})")
-    return {
-        "stream_mb": stream.growth_mb,
-        "pages": stream.growth_mb / ctx.parsed_page_mb,
-        "items_s": stream.items / stream.seconds,
-    }
-
-
-_MS_PAGE = Metric("wall_ms", "ms per page", "lower", 1)
-_CPU_MS_PAGE = Metric("cpu_ms", "CPU ms per page", "lower", 1)
-_CALLS = (Metric("wall_us", "µs per call", "lower"), Metric("cpu_us", "CPU µs per call", "lower"),
-          Metric("calls_s", "calls/s", "higher"))
 
 WORKLOADS: tuple[Workload, ...] = (
-    Workload("page", "Query page (2,562 items, 1.6 MB) from a canned local server",
-             (_MS_PAGE, _CPU_MS_PAGE), _page, ("dynamap-raw",)),
-    Workload("decode", "Decode that page's bytes to Python objects, CPU only",
-             (Metric("cpu_ms", "CPU ms per page", "lower", 1),), _decode, ("dynamap-raw",)),
-    Workload("encode", "Encode 2,562 items to PutItem request bodies, CPU only",
-             (Metric("cpu_ms", "CPU ms", "lower", 1),), _encode),
-    Workload("query", "Query 10,000 items (one partition, every page) from DynamoDB Local",
-             (Metric("items_s", "items/s", "higher"), Metric("cpu_us", "CPU µs per item",
-                                                            "lower", 1)), _query, ("dynamap-raw",)),
-    Workload("get", "1,000 GetItem, one after the other", _CALLS, _get_each),
-    Workload("get16", "1,000 GetItem, 16 concurrent",
-             (Metric("cpu_us", "CPU µs per call", "lower"), Metric("calls_s", "calls/s", "higher"),
-              Metric("wall_us", "µs per call", "lower")), _get_concurrent,
-             ("dynamap-coalesced",)),
-    Workload("put", "1,000 conditional PutItem (attribute_not_exists), one after the other",
-             _CALLS, _put_new),
-    Workload("batch", "BatchWriteItem 10,000 items, 8 requests in flight",
-             (Metric("items_s", "items/s", "higher"), Metric("cpu_us", "CPU µs per item",
-                                                            "lower", 1)), _batch),
-    Workload("memory", "Stream a 100,000-item query (40 pages) from the canned server: "
-             "peak RSS growth, in a child process",
-             (Metric("stream_mb", "MB growth, streaming 100k", "lower", 1),
-              Metric("pages", "growth in parsed pages", "lower", 2),
-              Metric("items_s", "items/s", "higher")), _memory, repeat=False),
+    Workload("batch1", "BatchWriteItem 10,000 items, 1 request in flight (DynamoDB Local)",
+             "item", _batch(1), "local"),
+    Workload("batch8", "BatchWriteItem 10,000 items, 8 requests in flight (DynamoDB Local)",
+             "item", _batch(8), "local", ("dynamap-frozen",)),
+    Workload("query", "Query 10,000 items, every page, kept (DynamoDB Local)", "item",
+             _query, "local", ("dynamap-raw", "dynamap-frozen")),
+    Workload("page", "One full Query page (2,562 items, 1 MB of items) from the canned "
+             "server, ten in a row", "item", _page, "canned", ("dynamap-raw", "dynamap-frozen")),
+    Workload("get16", "1,000 GetItem, 16 concurrent (DynamoDB Local)", "call", _get16,
+             "local", ("dynamap-coalesced",)),
+    Workload("put16", "1,000 conditional PutItem (attribute_not_exists), 16 concurrent "
+             "(DynamoDB Local)", "call", _put16, "local"),
+    Workload("decode", "Decode one 2,562-item page's bytes to the client's objects, CPU "
+             "only", "page", _decode, "none", ("dynamap-raw", "floor", "dynamap-frozen")),
+    Workload("encode", "Encode 2,562 items to BatchWriteItem request bodies, CPU only",
+             "page", _encode, "none"),
 )

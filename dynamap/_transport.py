@@ -1,11 +1,16 @@
 """Sending requests to DynamoDB: the only code that touches the network.
 
 aioboto3 still does what it is good at: the standard credential chain (refreshed
-when it expires), region and endpoint resolution. The request path itself is lean:
-the request dict is serialised with orjson, signed by `dynamap._sigv4` with a cached
-signing key, and POSTed on one pooled aiohttp session; the answer is parsed with
-orjson, never through botocore's shape-walking response parser. Errors are mapped to
-dynamap's error classes here, and only here, via `dynamap.errors.ERROR_CODES`.
+when it expires), region and endpoint resolution. It, botocore and aiohttp are
+imported when a session opens, not when dynamap is imported (they hold some 20,000
+objects that every full garbage collection would walk, and take most of the import
+time); a session given explicit keys, a region and an endpoint (DynamoDB Local, tests,
+benchmarks) never loads botocore at all, since the chain would only hand those back.
+The request path itself is lean: the request dict is serialised with orjson, signed
+by `dynamap._sigv4` with a cached signing key, and POSTed on one pooled aiohttp
+session; the answer is parsed with orjson, never through botocore's shape-walking
+response parser. Errors are mapped to dynamap's error classes here, and only here, via
+`dynamap.errors.ERROR_CODES`.
 """
 
 from __future__ import annotations
@@ -16,11 +21,10 @@ import os
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-import aioboto3
-import aiohttp
 import orjson
 
 from dynamap._sigv4 import Credentials, Signer, host_header
@@ -39,6 +43,10 @@ from dynamap.errors import (
 )
 from dynamap.retry import RetryPolicy
 
+if TYPE_CHECKING:
+    import aioboto3
+    import aiohttp
+
 __all__ = ["ConnectionConfig", "RequestEvent", "Stats", "Transport", "map_error"]
 
 logger = logging.getLogger("dynamap")
@@ -50,12 +58,9 @@ DATA_OPERATIONS = frozenset({
     "BatchWriteItem", "TransactGetItems", "TransactWriteItems", "ExecuteStatement",
     "BatchExecuteStatement", "ExecuteTransaction",
 })
-#: Connection failures that prove the request never left: no connection was made.
-_NOT_SENT: tuple[type[BaseException], ...] = (
-    aiohttp.ClientConnectorError, *(
-        (aiohttp.ConnectionTimeoutError,) if hasattr(aiohttp, "ConnectionTimeoutError") else ()),
-)
 _LOCAL_CREDENTIALS = Credentials("local", "local", None)
+#: The request of an event that nothing observes (see `Transport.send_body`).
+_UNSEEN: Mapping[str, Any] = MappingProxyType({})
 _CREATE_TABLES_HINT = (
     "create the tables with `dynamap create-tables`, or `await db.create_tables(...)` "
     "in scripts and tests"
@@ -175,6 +180,10 @@ class Transport:
         self._http: aiohttp.ClientSession | None = None
         self._signer: Signer | None = None
         self._credentials: Any = None
+        self._static: Credentials | None = None
+        self._network_errors: tuple[type[BaseException], ...] = (TimeoutError, OSError)
+        #: Connection failures that prove the request never left: no connection was made.
+        self._not_sent: tuple[type[BaseException], ...] = ()
 
     async def open(self) -> None:
         """Resolve region, endpoint and credentials, and open the connection pool.
@@ -183,6 +192,33 @@ class Transport:
             SessionError: no region is configured anywhere.
             AccessDenied: no credentials are found for a non-local endpoint.
         """
+        endpoint = self.config.resolved_endpoint()
+        static = _static_credentials(self.config)
+        region = self.config.region or os.environ.get("AWS_REGION")
+        if static is not None and region and endpoint:
+            # all three given: the credential chain and botocore's resolution would
+            # only hand them back, so neither is loaded
+            self.region, self.endpoint_url, self._static = region, endpoint, static
+        else:
+            await self._resolve_with_botocore(endpoint)
+        parts = urlsplit(self.endpoint_url)
+        self._signer = Signer(self.region, host_header(self.endpoint_url), parts.path or "/")
+        import aiohttp  # here, not at import time: see the module's docstring
+
+        self._network_errors = (aiohttp.ClientError, TimeoutError, OSError)
+        self._not_sent = (aiohttp.ClientConnectorError, *(
+            (aiohttp.ConnectionTimeoutError,) if hasattr(aiohttp, "ConnectionTimeoutError")
+            else ()))
+        connector = aiohttp.TCPConnector(limit=self.max_connections, ttl_dns_cache=300)
+        self._http = aiohttp.ClientSession(
+            connector=connector,
+            timeout=aiohttp.ClientTimeout(total=self.timeout),
+            skip_auto_headers=("User-Agent", "Accept-Encoding"),
+        )
+
+    async def _resolve_with_botocore(self, endpoint: str | None) -> None:
+        import aioboto3  # here, not at import time: see the module's docstring
+
         session = aioboto3.Session(
             profile_name=self.config.profile,
             region_name=self.config.region,
@@ -190,7 +226,6 @@ class Transport:
             aws_secret_access_key=self.config.aws_secret_access_key,
             aws_session_token=self.config.aws_session_token,
         )
-        endpoint = self.config.resolved_endpoint()
         self.region = self._region(session, endpoint)
         self.endpoint_url = endpoint or await _botocore_endpoint(session, self.region)
         self._credentials = await session.get_credentials()
@@ -201,14 +236,6 @@ class Transport:
                 "AWS_ENDPOINT_URL_DYNAMODB",
                 code="NoCredentials",
             )
-        parts = urlsplit(self.endpoint_url)
-        self._signer = Signer(self.region, host_header(self.endpoint_url), parts.path or "/")
-        connector = aiohttp.TCPConnector(limit=self.max_connections, ttl_dns_cache=300)
-        self._http = aiohttp.ClientSession(
-            connector=connector,
-            timeout=aiohttp.ClientTimeout(total=self.timeout),
-            skip_auto_headers=("User-Agent", "Accept-Encoding"),
-        )
 
     def _region(self, session: aioboto3.Session, endpoint: str | None) -> str:
         # botocore reads only AWS_DEFAULT_REGION; AWS_REGION (which the other AWS SDKs
@@ -230,6 +257,8 @@ class Transport:
 
     async def credentials(self) -> Credentials:
         """Current frozen credentials (refreshed by botocore when they expire)."""
+        if self._static is not None:
+            return self._static
         if self._credentials is None:
             return _LOCAL_CREDENTIALS
         frozen = await self._credentials.get_frozen_credentials()
@@ -272,7 +301,42 @@ class Transport:
             request = {"ReturnConsumedCapacity": "TOTAL", **request}
         event = RequestEvent(operation, request)
         await _call_hooks(self.on_request, event)
-        body = _serialize(operation, request)
+        return await self._send_with_retries(event, _serialize(operation, request), table,
+                                             idempotent)
+
+    def observed(self, operation: str) -> bool:
+        """Whether anything would look at this operation's request dict: a hook, the
+        debug log, or the consumed-capacity option (which adds to it). When nothing
+        does, a caller that has the body's bytes already may use `send_body`.
+
+        A hook that is a method of an object whose `ignores_requests` names the
+        operation (the session's own `Witness`) does not count."""
+        if logger.isEnabledFor(logging.DEBUG) or (
+                self.consumed_capacity and operation in DATA_OPERATIONS):
+            return True
+        return any(operation not in getattr(getattr(hook, "__self__", None),
+                                            "ignores_requests", ())
+                   for hook in (*self.on_request, *self.on_response))
+
+    async def send_body(
+        self, operation: str, body: bytes, *, table: str | None = None
+    ) -> dict[str, Any]:
+        """`send` for a request serialised already, for callers that checked that the
+        operation is not `observed` (its request dict is then never built).
+
+        Raises:
+            OperationError: the subclass mapped from DynamoDB's error code.
+        """
+        response, _ = await self._send_with_retries(RequestEvent(operation, _UNSEEN), body,
+                                                    table, True)
+        return response
+
+    async def _send_with_retries(
+        self, event: RequestEvent, body: bytes, table: str | None, idempotent: bool
+    ) -> tuple[dict[str, Any], bool]:
+        """Send `body` with retries; the answer, and whether an earlier try may have
+        been applied (see `exchange`)."""
+        operation = event.operation
         started = time.perf_counter()
         state = self.retry.start()
         ambiguous = False
@@ -318,12 +382,12 @@ class Transport:
                 payload = await answer.read()
                 status = answer.status
                 request_id = answer.headers.get("x-amzn-RequestId")
-        except (aiohttp.ClientError, TimeoutError, OSError) as error:
+        except self._network_errors as error:
             failed = ConnectionFailed(
                 f"could not reach {self.endpoint_url}: {error!r}",
                 operation=operation, table=table, code="ConnectionError",
             )
-            failed.ambiguous = not isinstance(error, _NOT_SENT)
+            failed.ambiguous = not isinstance(error, self._not_sent)
             raise failed from error
         if status == 200:
             decoded: dict[str, Any] = orjson.loads(payload)
@@ -373,6 +437,15 @@ def map_error(
         reasons = body.get("CancellationReasons") or []
         return TransactionCanceled(message, cancellation_reasons=reasons, **context)
     return error_class(message, **context)
+
+
+def _static_credentials(config: ConnectionConfig) -> Credentials | None:
+    """The explicit keys, when both are given and no profile is named (botocore would
+    then return exactly these, unrefreshed)."""
+    if config.profile or not (config.aws_access_key_id and config.aws_secret_access_key):
+        return None
+    return Credentials(config.aws_access_key_id, config.aws_secret_access_key,
+                       config.aws_session_token or None)
 
 
 async def _botocore_endpoint(session: aioboto3.Session, region: str) -> str:

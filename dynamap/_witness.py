@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, ClassVar
 
 from dynamap._transport import RequestEvent
 from dynamap.coalesce import canonical_key
@@ -47,6 +47,11 @@ class Watch:
 
 class Witness:
     """Watches a session's answers for the items of its versioned writes in flight."""
+
+    #: Operations whose request dict `observe` never reads (a BatchWriteItem request
+    #: has no TableName and no TransactItems, and its answer shows no item), so the
+    #: transport may send them from bytes (`Transport.observed`).
+    ignores_requests: ClassVar[frozenset[str]] = frozenset({"BatchWriteItem"})
 
     def __init__(self) -> None:
         self._watches: dict[bytes, list[Watch]] = {}

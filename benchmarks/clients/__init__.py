@@ -20,11 +20,13 @@ CLIENTS = {
     "dynamap": "benchmarks.clients.dynamap_client",
     "dynamap-raw": "benchmarks.clients.dynamap_client",
     "dynamap-coalesced": "benchmarks.clients.dynamap_client",
+    "dynamap-frozen": "benchmarks.clients.dynamap_client",
     "aioboto3": "benchmarks.clients.aioboto3_client",
     "boto3": "benchmarks.clients.boto3_client",
     "aiodynamo": "benchmarks.clients.aiodynamo_client",
     "pydynox": "benchmarks.clients.pydynox_client",
     "pynamodb": "benchmarks.clients.pynamodb_client",
+    "floor": "benchmarks.clients.floor_client",
 }
 
 

@@ -57,16 +57,19 @@ class Aioboto3Bench(Bench):
     async def close(self) -> None:
         await self.stack.aclose()
 
-    def decode(self, body: bytes) -> int:
-        return len(self.cpu.parse_query(body)["Items"])
+    def decode(self, body: bytes) -> list[Any]:
+        items: list[Any] = self.cpu.parse_query(body)["Items"]
+        return items
 
     def prepare(self, plain: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return for_boto3(plain)
 
     def encode(self, prepared: list[dict[str, Any]]) -> int:
-        bodies = [self.cpu.serialize_put({"TableName": self.table, "Item": typed(item)})
-                  for item in prepared]
-        return len(bodies)
+        bodies = [self.cpu.serialize_batch({"RequestItems": {self.table: [
+                      {"PutRequest": {"Item": typed(item)}} for item in chunk]}})
+                  for chunk in chunks(prepared)]
+        assert bodies
+        return len(prepared)
 
     async def _pages(self, partition: str) -> Any:
         request: dict[str, Any] = {
@@ -110,6 +113,13 @@ class Aioboto3Bench(Bench):
             await self.client.put_item(TableName=self.table, Item=typed(item),
                                        ConditionExpression="attribute_not_exists(PK)")
         return len(prepared)
+
+    async def put_concurrent(self, prepared: list[dict[str, Any]], concurrency: int) -> int:
+        async def one(item: dict[str, Any]) -> None:
+            await self.client.put_item(TableName=self.table, Item=typed(item),
+                                       ConditionExpression="attribute_not_exists(PK)")
+
+        return await gather_limited(prepared, one, concurrency)
 
     async def batch_write(self, prepared: list[dict[str, Any]], concurrency: int) -> int:
         async def send(chunk: Sequence[dict[str, Any]]) -> None:

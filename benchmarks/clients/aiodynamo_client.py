@@ -44,19 +44,20 @@ class AiodynamoBench(Bench):
         assert self.client is not None
         return self.client
 
-    def decode(self, body: bytes) -> int:
+    def decode(self, body: bytes) -> list[Any]:
         # what Client.query does with each answer: json.loads, then dy2py per item
-        items = [dy2py(item, float) for item in json.loads(body)["Items"]]
-        return len(items)
+        return [dy2py(item, float) for item in json.loads(body)["Items"]]
 
     def encode(self, prepared: list[dict[str, Any]]) -> int:
-        # what Client.put_item and the request signer do before sending
+        # what Client.batch_write and the request signer do before sending
         bodies = [
-            json.dumps({"TableName": self.table, "Item": py2dy(item), "ReturnValues": "NONE"},
-                       separators=(",", ":")).encode("utf-8")
-            for item in prepared
+            json.dumps({"RequestItems": {self.table: [
+                {"PutRequest": {"Item": py2dy(item)}} for item in chunk]}},
+                separators=(",", ":")).encode("utf-8")
+            for chunk in chunks(prepared)
         ]
-        return len(bodies)
+        assert bodies
+        return len(prepared)
 
     async def query(self, partition: str) -> int:
         items = [item async for item in self.dynamo.query(self.table, HashKey("PK", partition))]
@@ -86,6 +87,14 @@ class AiodynamoBench(Bench):
         for item in prepared:
             await self.dynamo.put_item(self.table, item, condition=condition)
         return len(prepared)
+
+    async def put_concurrent(self, prepared: list[dict[str, Any]], concurrency: int) -> int:
+        condition = F("PK").does_not_exist()
+
+        async def one(item: dict[str, Any]) -> None:
+            await self.dynamo.put_item(self.table, item, condition=condition)
+
+        return await gather_limited(prepared, one, concurrency)
 
     async def batch_write(self, prepared: list[dict[str, Any]], concurrency: int) -> int:
         async def send(chunk: Sequence[dict[str, Any]]) -> None:

@@ -37,7 +37,7 @@ class Bench:
     async def close(self) -> None:
         """Release every resource opened."""
 
-    def decode(self, body: bytes) -> int:
+    def decode(self, body: bytes) -> list[Any]:
         """Turn a Query answer's bytes into this library's result objects."""
         raise UnsupportedError("no decoding without the network")
 
@@ -46,7 +46,8 @@ class Bench:
         return plain
 
     def encode(self, prepared: Any) -> int:
-        """Turn prepared objects into PutItem request bodies, as the library would."""
+        """Turn prepared objects into BatchWriteItem request bodies (25 items each), as
+        the library would; returns the number of items encoded."""
         raise UnsupportedError("no encoding without the network")
 
     async def query(self, partition: str) -> int:
@@ -63,6 +64,10 @@ class Bench:
 
     async def put_new(self, prepared: Any) -> int:
         """PutItem each item on the condition that its key is new."""
+        raise NotImplementedError
+
+    async def put_concurrent(self, prepared: Any, concurrency: int) -> int:
+        """PutItem each item on the condition that its key is new, `concurrency` at once."""
         raise NotImplementedError
 
     async def batch_write(self, prepared: Any, concurrency: int) -> int:

@@ -43,16 +43,19 @@ class Boto3Bench(Bench):
             self.pools[size] = ThreadPoolExecutor(size)
         return self.pools[size]
 
-    def decode(self, body: bytes) -> int:
-        return len(self.cpu.parse_query(body)["Items"])
+    def decode(self, body: bytes) -> list[Any]:
+        items: list[Any] = self.cpu.parse_query(body)["Items"]
+        return items
 
     def prepare(self, plain: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return for_boto3(plain)
 
     def encode(self, prepared: list[dict[str, Any]]) -> int:
-        bodies = [self.cpu.serialize_put({"TableName": self.table, "Item": typed(item)})
-                  for item in prepared]
-        return len(bodies)
+        bodies = [self.cpu.serialize_batch({"RequestItems": {self.table: [
+                      {"PutRequest": {"Item": typed(item)}} for item in chunk]}})
+                  for chunk in chunks(prepared)]
+        assert bodies
+        return len(prepared)
 
     def _pages(self, partition: str) -> Any:
         request: dict[str, Any] = {

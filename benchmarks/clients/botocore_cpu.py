@@ -22,6 +22,7 @@ class BotocoreCPU:
         model = botocore.session.get_session().get_service_model("dynamodb")
         self.query = model.operation_model("Query")
         self.put = model.operation_model("PutItem")
+        self.batch = model.operation_model("BatchWriteItem")
         self.parser = create_parser("json")
         self.serializer = create_serializer("json")
         self.validator = ParamValidator()
@@ -35,10 +36,17 @@ class BotocoreCPU:
 
     def serialize_put(self, params: dict[str, Any], *, validate: bool = True) -> bytes:
         """The PutItem request body; validated first, as a client does by default."""
+        return self._serialize(self.put, params, validate)
+
+    def serialize_batch(self, params: dict[str, Any], *, validate: bool = True) -> bytes:
+        """The BatchWriteItem request body; validated first, as a client does by default."""
+        return self._serialize(self.batch, params, validate)
+
+    def _serialize(self, operation: Any, params: dict[str, Any], validate: bool) -> bytes:
         if validate:
-            report = self.validator.validate(params, self.put.input_shape)
+            report = self.validator.validate(params, operation.input_shape)
             if report.has_errors():
                 raise ValueError(report.generate_report())
-        request = self.serializer.serialize_to_request(params, self.put)
+        request = self.serializer.serialize_to_request(params, operation)
         body: bytes = request["body"]
         return body

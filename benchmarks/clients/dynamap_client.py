@@ -8,23 +8,23 @@ from typing import Any
 import orjson
 
 from benchmarks.clients.base import Bench, gather_limited
-from benchmarks.dataset import BenchItem
+from benchmarks.models import BenchItem, fields_of
 from dynamap import F, Session
-from dynamap.operations import put_request
+from dynamap.batch import Chunker, batch_write_body, put_write
+from dynamap.collector import freeze_startup
 from dynamap.readtarget import plain_item, resolve_target
 
 __all__ = ["DynamapBench", "create"]
 
-_NOT_FIELDS = frozenset({"PK", "SK", "entity"})
-
-
 class DynamapBench(Bench):
     """dynamap's public API; `raw` reads plain dicts instead of models."""
 
-    def __init__(self, name: str, *, raw: bool = False, coalesce: bool = False) -> None:
+    def __init__(self, name: str, *, raw: bool = False, coalesce: bool = False,
+                 frozen: bool = False) -> None:
         self.name = name
         self.raw = raw
         self.coalesce = coalesce
+        self.frozen = frozen
         self.db: Session | None = None
         self.compiled = BenchItem.__dynamap__
         self.target = resolve_target(BenchItem, None)
@@ -34,6 +34,8 @@ class DynamapBench(Bench):
                           aws_access_key_id="bench", aws_secret_access_key="bench",
                           coalesce_gets=self.coalesce)
         await self.db.open()
+        if self.frozen:  # the opt-in helper, once start-up is done
+            freeze_startup()
 
     async def close(self) -> None:
         if self.db is not None:
@@ -46,24 +48,31 @@ class DynamapBench(Bench):
 
     # -- CPU only ----------------------------------------------------------------
 
-    def decode(self, body: bytes) -> int:
-        items = orjson.loads(body)["Items"]
-        if self.raw:
-            decoded: list[Any] = [plain_item(raw) for raw in items]
-        else:  # what a query resolves once per read, then runs per item
-            decode = self.target.decoder(partial=False, unknown="skip")
-            decoded = [decode(raw) for raw in items]
-        return len(decoded)
+    def decode(self, body: bytes) -> list[Any]:
+        # what a query does with a page's answer (`Query._iterate`): the decoder
+        # resolved once per read, each stored item let go as soon as it is decoded
+        left = orjson.loads(body)["Items"][::-1]
+        decode = plain_item if self.raw else self.target.decoder(partial=False, unknown="skip")
+        decoded = []
+        while left:
+            decoded.append(decode(left.pop()))
+        return decoded
 
     def prepare(self, plain: list[dict[str, Any]]) -> list[BenchItem]:
-        return [BenchItem.model_validate({k: v for k, v in item.items() if k not in _NOT_FIELDS})
-                for item in plain]
+        return [BenchItem.model_validate(fields_of(item)) for item in plain]
 
     def encode(self, prepared: list[BenchItem]) -> int:
-        compiled, table = self.compiled, self.table
-        bodies = [orjson.dumps(put_request(compiled, instance, table).request)
-                  for instance in prepared]
-        return len(bodies)
+        # what put_many does before sending: each write encoded, chunked, serialised
+        compiled, table, chunker = self.compiled, self.table, Chunker()
+        bodies, encoded = [], 0
+        for instance in prepared:
+            closed = chunker.add(put_write(compiled, instance, table))
+            if closed:
+                bodies.append(batch_write_body(closed))
+                encoded += len(closed)
+        last = chunker.close()
+        bodies.append(batch_write_body(last))
+        return encoded + len(last)
 
     # -- network -----------------------------------------------------------------
 
@@ -98,6 +107,14 @@ class DynamapBench(Bench):
             await put(instance, condition=condition)
         return len(prepared)
 
+    async def put_concurrent(self, prepared: list[BenchItem], concurrency: int) -> int:
+        put, condition = self.session.put, F("PK").not_exists()
+
+        async def one(instance: BenchItem) -> None:
+            await put(instance, condition=condition)
+
+        return await gather_limited(prepared, one, concurrency)
+
     async def batch_write(self, prepared: list[BenchItem], concurrency: int) -> int:
         # put_many encodes as it sends (db.batch() encodes every item when it is added,
         # so that nothing is sent if the block fails: the same requests, sent later)
@@ -114,5 +131,8 @@ class DynamapBench(Bench):
 
 def create(name: str) -> DynamapBench:
     """The adapter for `dynamap` (models, each get its own GetItem), `dynamap-raw`
-    (plain dicts) or `dynamap-coalesced` (concurrent gets coalesced, the default)."""
-    return DynamapBench(name, raw=name == "dynamap-raw", coalesce=name == "dynamap-coalesced")
+    (plain dicts), `dynamap-coalesced` (concurrent gets coalesced, the default) or
+    `dynamap-frozen` (models, with `dynamap.collector.freeze_startup()` called once the
+    session is open: the opt-in helper, measured apart)."""
+    return DynamapBench(name, raw=name == "dynamap-raw", coalesce=name == "dynamap-coalesced",
+                        frozen=name == "dynamap-frozen")

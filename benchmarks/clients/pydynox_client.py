@@ -36,17 +36,17 @@ class PydynoxBench(Bench):
         assert self.client is not None
         return self.client
 
-    def decode(self, body: bytes) -> int:
+    def decode(self, body: bytes) -> list[Any]:
         # The Rust core parses the JSON itself; from Python the nearest equivalent is
         # the JSON parse, then its Rust DynamoDB-JSON -> Python conversion per item.
-        items = [item_from_dynamo(item) for item in json.loads(body)["Items"]]
-        return len(items)
+        return [item_from_dynamo(item) for item in json.loads(body)["Items"]]
 
     def encode(self, prepared: list[dict[str, Any]]) -> int:
         # Only the Python -> DynamoDB JSON conversion is reachable from Python; the
         # request's JSON text is written inside the Rust core (not measured here).
-        converted = [item_to_dynamo(item) for item in prepared]
-        return len(converted)
+        converted = [[{"PutRequest": {"Item": item_to_dynamo(item)}} for item in chunk]
+                     for chunk in chunks(prepared)]
+        return sum(map(len, converted))
 
     def _query(self, partition: str) -> Any:
         return self.dynamo.query(self.table, "PK = :pk",
@@ -79,6 +79,13 @@ class PydynoxBench(Bench):
             await self.dynamo.put_item(self.table, item,
                                        condition_expression="attribute_not_exists(PK)")
         return len(prepared)
+
+    async def put_concurrent(self, prepared: list[dict[str, Any]], concurrency: int) -> int:
+        async def one(item: dict[str, Any]) -> None:
+            await self.dynamo.put_item(self.table, item,
+                                       condition_expression="attribute_not_exists(PK)")
+
+        return await gather_limited(prepared, one, concurrency)
 
     async def batch_write(self, prepared: list[dict[str, Any]], concurrency: int) -> int:
         async def send(chunk: Sequence[dict[str, Any]]) -> None:

@@ -16,7 +16,7 @@ from pynamodb.attributes import (
 )
 from pynamodb.models import Model
 
-from benchmarks.clients.base import Bench, threads_limited
+from benchmarks.clients.base import Bench, chunks, threads_limited
 from benchmarks.clients.botocore_cpu import BotocoreCPU
 from benchmarks.dataset import TABLE
 
@@ -75,20 +75,21 @@ class PynamoBench(Bench):
             self.pools[size] = ThreadPoolExecutor(size)
         return self.pools[size]
 
-    def decode(self, body: bytes) -> int:
+    def decode(self, body: bytes) -> list[Any]:
         from_raw = self.record.from_raw_data
-        items = [from_raw(item) for item in self.cpu.parse_query(body)["Items"]]
-        return len(items)
+        return [from_raw(item) for item in self.cpu.parse_query(body)["Items"]]
 
     def prepare(self, plain: list[dict[str, Any]]) -> list[Model]:
         return [self.record(**{("extra" if k == "attributes" else k): v
                                for k, v in item.items()}) for item in plain]
 
     def encode(self, prepared: list[Model]) -> int:
-        bodies = [self.cpu.serialize_put({"TableName": TABLE, "Item": record.serialize()},
-                                         validate=False)  # PynamoDB turns validation off
-                  for record in prepared]
-        return len(bodies)
+        bodies = [self.cpu.serialize_batch({"RequestItems": {TABLE: [
+                      {"PutRequest": {"Item": record.serialize()}} for record in chunk]}},
+                      validate=False)  # PynamoDB turns validation off
+                  for chunk in chunks(prepared)]
+        assert bodies
+        return len(prepared)
 
     async def query(self, partition: str) -> int:
         return len(list(self.record.query(partition)))

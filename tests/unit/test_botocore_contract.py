@@ -107,6 +107,28 @@ async def test_a_local_endpoint_needs_no_credentials() -> None:
         assert await transport.credentials() == Credentials("local", "local", None)
 
 
+@pytest.mark.parametrize("token", ["tok", None])
+async def test_keys_region_and_endpoint_given_skip_botocore_and_match_what_it_returns(
+    token: str | None,
+) -> None:
+    """The transport does not ask botocore when keys, region and endpoint are all given;
+    what it signs with must be what botocore's chain would have handed back."""
+    import aioboto3
+
+    config = ConnectionConfig(endpoint_url="http://127.0.0.1:9", region="eu-west-1",
+                              aws_access_key_id="AKIDEXPLICIT", aws_secret_access_key="secret",
+                              aws_session_token=token)
+    session = aioboto3.Session(region_name="eu-west-1", aws_access_key_id="AKIDEXPLICIT",
+                               aws_secret_access_key="secret", aws_session_token=token)
+    frozen = await (await session.get_credentials()).get_frozen_credentials()
+    async for transport in opened(config):
+        assert transport._credentials is None  # the chain was not consulted
+        assert transport.region == session.region_name == "eu-west-1"
+        assert transport.endpoint_url == "http://127.0.0.1:9"
+        assert await transport.credentials() == Credentials(
+            frozen.access_key, frozen.secret_key, frozen.token)
+
+
 def test_the_signers_own_clock_signs_as_an_explicit_time_does() -> None:
     """test_sigv4.py checks explicit times against botocore; the signer's own cached
     clock must give the same headers as that time given explicitly, and be now."""
