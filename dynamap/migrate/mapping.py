@@ -206,9 +206,9 @@ def _missing(target: str, spec: Field, context: Context) -> Any:
     if spec.missing == "reject":
         raise Reject(f"{spec.source} is missing")
     if spec.missing == "absent":
-        context.note(f"{target}: missing or NULL in the source, left out")
+        context.note(f"{target}: not in the source (or NULL), left to the model")
         return MISSING
-    context.note(f"{target}: missing or NULL in the source, {spec.missing.describe()}")
+    context.note(f"{target}: not in the source (or NULL), {spec.missing.describe()}")
     return spec.missing.make(context, target)
 
 

@@ -113,7 +113,7 @@ class _Planner:
                   if c in self.claims and not self.claims[c].dropped}
         if rivals and self.entity.duplicates == "first":
             first = next(iter(rivals.values()))
-            self.duplicate(planned, f"{self.what(planned, first)} as {first.where}, kept")
+            self.duplicate(planned, f"{self.what(planned, first)} as {first.where}, which is kept")
             return
         for rival in rivals.values():
             self.duplicate(rival, f"{self.what(rival, planned)} as {planned.where}")

@@ -51,8 +51,10 @@ from .repository import (
 SAMPLE_DUMP = {
     "users.json": [
         '{"_id":{"$oid":"65a000000000000000000001"},"username":"lin","email":"lin@example.com",'
-        '"password":"$2b$10$abc","role":"teacher","apiUsage":{"tokensUsed":{"$numberLong":'
-        '"120000"}},"createdAt":{"$date":"2024-01-10T08:00:00.000Z"},"__v":0}',
+        '"password":"$2b$10$abc","role":"teacher","avatar":"https://img.example/lin.png",'
+        '"preferences":{"theme":"dark"},"apiUsage":{"requests":{"$numberInt":"12"},'
+        '"credits":{"$numberDecimal":"4.5"},"tokensUsed":{"$numberLong":"120000"}},'
+        '"createdAt":{"$date":"2024-01-10T08:00:00.000Z"},"__v":0}',
         '{"_id":{"$oid":"65a000000000000000000002"},"username":"lin2","email":"lin@example.com",'
         '"password":"$2b$10$def","createdAt":{"$date":{"$numberLong":"1704873600000"}}}',
         '{"_id":{"$oid":"65a000000000000000000003"},"username":"sam",',
@@ -140,9 +142,11 @@ async def migrate(db: Session) -> None:
         for name, lines in SAMPLE_DUMP.items():
             (Path(directory) / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
         report = await import_dump(db, Path(directory))
-    print("migration:", report.summary())
-    for reject in report.rejects:
-        print(f"  rejected {reject.source}: {reject.reason}")
+    print("migration:", "verified" if report.ok else "FAILED")
+    print(report.summary())
+    for entity in report.entities:
+        for problem in (*entity.rejected, *entity.duplicates):
+            print(f"  rejected {problem.where}: {problem.reason}")
 
 
 async def tour(drop: bool) -> None:

@@ -90,6 +90,7 @@ class Preferences(CamelModel):
     """What a user has chosen for the summaries and exams made for them."""
 
     language: str = "en"
+    theme: str = "light"
     summary_length: Literal["short", "medium", "long"] = "medium"
     difficulty: Literal["easy", "medium", "hard"] = "medium"
 
@@ -97,6 +98,8 @@ class Preferences(CamelModel):
 class ApiUsage(CamelModel):
     """How much of the AI API a user has used in the current period."""
 
+    requests: int = 0
+    credits: float = 0
     summaries_generated: int = 0
     exams_generated: int = 0
     tokens_used: int = 0
@@ -115,6 +118,7 @@ class User(Document, table=Table("users"), entity="user", unique=("email", "user
     password: str  # a bcrypt hash, never the password itself
     role: Literal["student", "teacher", "admin"] = "student"
     subscription_plan: Literal["free", "pro", "team"] = "free"
+    avatar: str | None = None  # a picture URL
     preferences: Preferences = Field(default_factory=Preferences)
     api_usage: ApiUsage = Field(default_factory=ApiUsage)
 

@@ -156,7 +156,7 @@ async def test_every_record_is_accounted_for_and_checked_against_the_source(
     assert "users.json line 3" in people_report.duplicates[0].reason
     assert people_report.unmapped == {"avatar": 121}
     assert people_report.ignored == {"__v": 121}
-    assert people_report.policies["joinedAt: missing or NULL in the source, "
+    assert people_report.policies["joinedAt: not in the source (or NULL), "
                                   "the migration time"] == 40
     assert "avatar: 121 records, not mapped" in report.summary()
     check_against_source(plain_items(server, db.table_name(Person)), path)
@@ -214,7 +214,7 @@ async def test_a_rerun_changes_nothing_and_keeps_made_up_values(
     assert plain_items(server, db.table_name(Person)) == before  # nothing re-stamped
 
 
-class Killed(Exception):
+class KilledError(Exception):
     pass
 
 
@@ -228,9 +228,9 @@ async def test_a_killed_run_resumes_to_the_same_end_state(
 
     def kill(entity: str, done: int) -> None:
         if done >= 25:
-            raise Killed
+            raise KilledError
 
-    with pytest.raises(Killed):
+    with pytest.raises(KilledError):
         await migrate(db, [people_entity(path)], progress=kill)
     assert len(plain_items(server, db.table_name(Person))) == 25
     resumed = await migrate(db, [people_entity(path)])
