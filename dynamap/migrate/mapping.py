@@ -108,12 +108,16 @@ class Context:
 
     Attributes:
         now: the run's time, one value for the whole run.
+        where: where the record is in its source.
+        meta: what the source knows of the record besides its data (`Record.meta`).
         notes: policies applied to the current record.
         stamped: stored attributes the run made up (from `now`) rather than read: a
             rerun keeps what is stored for them, and verification does not compare them.
     """
 
     now: datetime
+    where: str = ""
+    meta: dict[str, Any] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
     stamped: set[str] = field(default_factory=set)
 
@@ -206,8 +210,7 @@ def _missing(target: str, spec: Field, context: Context) -> Any:
     if spec.missing == "reject":
         raise Reject(f"{spec.source} is missing")
     if spec.missing == "absent":
-        context.note(f"{target}: not in the source (or NULL), left to the model")
-        return MISSING
+        return MISSING  # the model's default, if any, is counted after validation
     context.note(f"{target}: not in the source (or NULL), {spec.missing.describe()}")
     return spec.missing.make(context, target)
 

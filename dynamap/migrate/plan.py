@@ -30,6 +30,7 @@ class Planned:
     stamped: set[str] = field(default_factory=set)
     record: Any = None
     dropped: bool = False
+    notes: list[str] = field(default_factory=list)
 
 
 def describe_validation(error: ValidationError) -> str:
@@ -47,6 +48,7 @@ class _Planner:
         self.claims: dict[tuple[str, Any], Planned] = {}
         self.poisoned: set[tuple[str, Any]] = set()
         self.paths = entity.source_paths()
+        self.targets = {target.split(".")[0] for target in entity.fields}
 
     def add(self, record: Record) -> None:
         self.report.read += 1
@@ -72,18 +74,18 @@ class _Planner:
 
     def plan(self, record: Record) -> Planned | None:
         assert record.data is not None
-        context = Context(self.now)
+        context = Context(self.now, record.where, record.meta)
         document = map_record(self.entity, record.data, context)
         if isinstance(document, Skip):
             self.report.skipped.append(Problem(record.where, document.reason, record.raw))
+            self.report.policies.update(context.notes)
             return None
         self.check_references(document)
         instance = self.validate(document)
-        self.report.policies.update(context.notes)
         claims = [("key", item_key(self.compiled.key_of(instance)))]
         claims += [(name, getattr(instance, name)) for name in self.compiled.options.unique]
         return Planned(record.where, instance, claims[0][1], claims, context.stamped,
-                       record.raw)
+                       record.raw, notes=[*context.notes, *self.defaults(instance)])
 
     def check_references(self, document: dict[str, Any]) -> None:
         for attribute, entity in self.entity.references.items():
@@ -104,6 +106,22 @@ class _Planner:
             raise Reject(f"the key field(s) {sorted(unset)} are not in the source: "
                          "every run would make a new item")
         return instance
+
+    def defaults(self, instance: BaseModel) -> list[str]:
+        """The mapped fields the source did not have and the model filled in."""
+        names = self.compiled.codec.attribute_names
+        notes = []
+        for name, info in type(instance).model_fields.items():
+            stored = names.get(name, name)
+            value = getattr(instance, name)
+            if name in instance.model_fields_set or stored not in self.targets or value is None:
+                continue
+            shown = repr(value) if info.default_factory is None else "made per record"
+            if len(shown) > 40:
+                shown = type(value).__name__
+            notes.append(f"{stored}: not in the source (or NULL), the model's default "
+                         f"({shown})")
+        return notes
 
     def claim(self, planned: Planned) -> None:
         if any(claim in self.poisoned for claim in planned.claims):
@@ -148,4 +166,7 @@ def plan_entity(entity: Entity, report: EntityReport, now: datetime,
     planner = _Planner(entity, report, now, known)
     for record in entity.source:
         planner.add(record)
-    return [planned for planned in planner.planned if not planned.dropped]
+    kept = [planned for planned in planner.planned if not planned.dropped]
+    for planned in kept:
+        report.policies.update(planned.notes)
+    return kept

@@ -44,6 +44,8 @@ class EntityReport:
         ignored: source fields the mapping ignores on purpose -> how many records.
         policies: "what was done" -> how many records it was done to.
         verified: items read back equal to the source, field by field.
+        expired: items written with an expiry already past and gone by the check
+            (DynamoDB's TTL deleted them, as the run's policy asked).
         mismatches: one line per difference between the source and the table.
     """
 
@@ -58,6 +60,7 @@ class EntityReport:
     ignored: Counter[str] = field(default_factory=Counter)
     policies: Counter[str] = field(default_factory=Counter)
     verified: int = 0
+    expired: int = 0
     mismatches: list[str] = field(default_factory=list)
 
     @property
@@ -74,7 +77,8 @@ class EntityReport:
     @property
     def ok(self) -> bool:
         """Balanced, and every stored item verified against the source."""
-        return self.balanced and not self.mismatches and self.verified == self.stored
+        return (self.balanced and not self.mismatches
+                and self.verified + self.expired == self.stored)
 
     def lines(self) -> list[str]:
         """The report for people, one fact a line."""
@@ -83,6 +87,9 @@ class EntityReport:
                  f"{self.unchanged} + rejected {len(self.rejected)} + duplicates "
                  f"{len(self.duplicates)} + skipped {len(self.skipped)}; "
                  f"{self.verified} checked against the source: {state}"]
+        if self.expired:
+            lines.append(f"  {self.expired} records: written past their expiry, already "
+                         "deleted by DynamoDB's TTL")
         lines += [f"  {name}: {count} records, not mapped"
                   for name, count in sorted(self.unmapped.items())]
         lines += [f"  {name}: {count} records, ignored on purpose"

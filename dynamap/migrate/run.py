@@ -172,7 +172,7 @@ async def verify_entity(
         planned = kept.get(record.where)
         if planned is None or record.data is None:
             continue
-        context = Context(now)
+        context = Context(now, record.where, record.meta)
         document = map_record(entity, record.data, context)
         if isinstance(document, Skip):
             report.mismatches.append(f"{record.where}: the source changed during the run")
@@ -187,7 +187,10 @@ async def verify_entity(
         seen.add(key)
         item = stored.get(key)
         if item is None:
-            report.mismatches.append(f"{where}: not in the table")
+            if _expired(compiled, document, now):
+                report.expired += 1
+            else:
+                report.mismatches.append(f"{where}: not in the table")
             continue
         found = decode_item(item)
         problems = [line for name, value in document.items() if name not in stamped
@@ -199,5 +202,18 @@ async def verify_entity(
 
 
 _ABSENT: Any = get_path({}, "absent")
+
+
+def _expired(compiled: Any, document: dict[str, Any], now: datetime) -> bool:
+    """Whether the document's TTL attribute was already past when the run wrote it."""
+    ttl = compiled.options.ttl
+    if ttl is None:
+        return False
+    value = document.get(compiled.codec.attribute_names.get(ttl, ttl))
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if isinstance(value, int | float):
+        value = datetime.fromtimestamp(value, UTC)
+    return isinstance(value, datetime) and value.astimezone(UTC) <= now
 
 

@@ -21,7 +21,8 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -50,12 +51,15 @@ class Record:
         data: the record as plain values (None when it could not be read).
         problem: why it could not be read (None when it could).
         raw: the record as it was in the source (text or values), for the rejects.
+        meta: what the source knows about the record besides its data (a file's
+            `modified` time), for transforms.
     """
 
     where: str
     data: dict[str, Any] | None
     problem: str | None = None
     raw: Any = None
+    meta: dict[str, Any] = field(default_factory=dict)
 
 
 class Source(Protocol):
@@ -260,9 +264,12 @@ class Directory:
     @staticmethod
     def _record(file: Path) -> Record:
         data = file.read_bytes()
+        meta = {"modified": datetime.fromtimestamp(file.stat().st_mtime, UTC),
+                "name": file.name}
         try:
             value = json.loads(data.decode("utf-8-sig"))
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
             return Record(file.name, None, f"not JSON: {error}",
-                          data.decode("utf-8", "replace"))
-        return _object(file.name, value, value)
+                          data.decode("utf-8", "replace"), meta)
+        record = _object(file.name, value, value)
+        return Record(record.where, record.data, record.problem, record.raw, meta)
