@@ -108,9 +108,9 @@ def same_value(expected: Any, stored: Any) -> bool:
         if number is not None and number == stored:
             return True
         return _instant(expected) is not None and _instant(expected) == _instant(stored)
-    if isinstance(expected, str) and isinstance(stored, str):
-        return _instant(expected) is not None and _instant(expected) == _instant(stored)
-    return isinstance(expected, bytes | bytearray) and bytes(expected) == stored
+    if isinstance(expected, bytes | bytearray):
+        return bytes(expected) == stored
+    return _instant(expected) is not None and _instant(expected) == _instant(stored)
 
 
 def _scalar(value: Any) -> Any:
