@@ -18,9 +18,11 @@ from dynamap.migrate.errors import MappingError, SourceError
 from dynamap.migrate.extjson import ExtendedJsonError, decode_extended_json
 from dynamap.migrate.mapping import NOW, Context, Duplicates, Entity, Field, Fill, Reject, Skip
 from dynamap.migrate.plain import decode_item, differences
+from dynamap.migrate.plan import describe_validation
 from dynamap.migrate.report import EntityReport, MigrationReport, Problem
 from dynamap.migrate.run import migrate, verify_entity
 from dynamap.migrate.sources import (
+    Children,
     Csv,
     Directory,
     JsonDocument,
@@ -33,6 +35,7 @@ from dynamap.migrate.sources import (
 
 __all__ = [
     "NOW",
+    "Children",
     "Context",
     "Csv",
     "Directory",
@@ -56,6 +59,7 @@ __all__ = [
     "Sqlite",
     "decode_extended_json",
     "decode_item",
+    "describe_validation",
     "differences",
     "migrate",
     "verify_entity",

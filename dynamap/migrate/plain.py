@@ -109,7 +109,7 @@ def same_value(expected: Any, stored: Any) -> bool:
             return True
         return _instant(expected) is not None and _instant(expected) == _instant(stored)
     if isinstance(expected, bytes | bytearray):
-        return bytes(expected) == stored
+        return bool(bytes(expected) == stored)
     return _instant(expected) is not None and _instant(expected) == _instant(stored)
 
 

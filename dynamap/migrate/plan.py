@@ -66,11 +66,16 @@ class _Planner:
             self.claim(planned)
 
     def survey(self, data: dict[str, Any]) -> None:
+        """Count, once per record, each ignored path it has and each field it has that
+        nothing maps."""
+        ignored: set[str] = set()
         for path in leaf_paths(data):
-            if any(covers(path, ignored) for ignored in self.entity.ignore):
-                self.report.ignored[path] += 1
+            hit = next((name for name in self.entity.ignore if covers(path, name)), None)
+            if hit is not None:
+                ignored.add(hit)
             elif not any(covers(path, mapped) for mapped in self.paths):
                 self.report.unmapped[path] += 1
+        self.report.ignored.update(ignored)
 
     def plan(self, record: Record) -> Planned | None:
         assert record.data is not None

@@ -9,6 +9,7 @@ with its line, and the records after it are still read.
 | source          | what it reads                                                    |
 |-----------------|------------------------------------------------------------------|
 | `JsonDocument`  | one JSON document holding a list of objects (optionally at a path) |
+| `Children`      | the objects nested in a list field of another source's records   |
 | `JsonLines`     | one JSON object per line                                         |
 | `MongoExport`   | `mongoexport` output: JSON Lines in extended JSON                |
 | `Csv`           | CSV with a header row; cells by header name, in any column order |
@@ -31,6 +32,7 @@ from dynamap.migrate.errors import SourceError
 from dynamap.migrate.extjson import ExtendedJsonError, decode_extended_json
 
 __all__ = [
+    "Children",
     "Csv",
     "Directory",
     "JsonDocument",
@@ -99,11 +101,12 @@ class JsonDocument:
 
     path: Path
     at: str | None = None
+    label: str | None = None
 
     @property
     def name(self) -> str:
-        """The file's name, and the path in it."""
-        return self.path.name + (f" {self.at}" if self.at else "")
+        """How records are placed: `label`, or the file's name and the path in it."""
+        return self.label or self.path.name + (f" {self.at}" if self.at else "")
 
     def __iter__(self) -> Iterator[Record]:
         try:
@@ -115,7 +118,35 @@ class JsonDocument:
         if not isinstance(document, list):
             raise SourceError(f"{self.name}: expected a list of records")
         for position, value in enumerate(document):
-            yield _object(f"{self.name}[{position}]", value, value)
+            record = _object(f"{self.name}[{position}]", value, value)
+            yield Record(record.where, record.data, record.problem, record.raw,
+                         {"position": position})
+
+
+@dataclass(frozen=True, slots=True)
+class Children:
+    """The records nested in a list field of another source's records, e.g. each
+    page's `nodes`: `pages[3].nodes[1]`. A parent that could not be read, or whose
+    field is not a list, has no children here (the parent's own entity reports it).
+
+    `meta` carries the `parent` record's data and the `position` (parent, child).
+    """
+
+    parent: Source
+    field: str
+
+    @property
+    def name(self) -> str:
+        """The parent source's name and the field."""
+        return f"{self.parent.name}.{self.field}"
+
+    def __iter__(self) -> Iterator[Record]:
+        for number, parent in enumerate(self.parent):
+            items = parent.data.get(self.field) if parent.data is not None else None
+            for position, value in enumerate(items if isinstance(items, list) else []):
+                record = _object(f"{parent.where}.{self.field}[{position}]", value, value)
+                yield Record(record.where, record.data, record.problem, record.raw,
+                             {"parent": parent.data, "position": (number, position)})
 
 
 @dataclass(frozen=True, slots=True)
