@@ -208,7 +208,7 @@ def map_record(entity: Entity, data: dict[str, Any], context: Context
 
 def _missing(target: str, spec: Field, context: Context) -> Any:
     if spec.missing == "reject":
-        raise Reject(f"{spec.source} is missing")
+        raise Reject(f"{spec.source} is missing or NULL")
     if spec.missing == "absent":
         return MISSING  # the model's default, if any, is counted after validation
     context.note(f"{target}: not in the source (or NULL), {spec.missing.describe()}")

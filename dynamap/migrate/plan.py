@@ -10,7 +10,7 @@ from pydantic import BaseModel, ValidationError
 
 from dynamap.errors import InvalidValue
 from dynamap.migrate.mapping import Context, Entity, Reject, Skip, map_record
-from dynamap.migrate.paths import covers, get_path, leaf_paths
+from dynamap.migrate.paths import MISSING, covers, get_path, leaf_paths
 from dynamap.migrate.report import EntityReport, Problem
 from dynamap.migrate.sources import Record
 from dynamap.migrate.store import item_key
@@ -87,8 +87,11 @@ class _Planner:
             return None
         self.check_references(document)
         instance = self.validate(document)
-        claims = [("key", item_key(self.compiled.key_of(instance)))]
+        claims: list[tuple[str, Any]] = [("key", item_key(self.compiled.key_of(instance)))]
         claims += [(name, getattr(instance, name)) for name in self.compiled.options.unique]
+        identity = get_path(document, self.entity.identity)
+        if identity is not MISSING:  # what other entities refer to must be unique too
+            claims.append((self.entity.identity, identity))
         return Planned(record.where, instance, claims[0][1], claims, context.stamped,
                        record.raw, notes=[*context.notes, *self.defaults(instance)])
 
@@ -151,7 +154,7 @@ class _Planner:
     @staticmethod
     def what(one: Planned, other: Planned) -> str:
         shared = [name for name, value in one.claims if (name, value) in other.claims]
-        return "same " + " and ".join(shared)
+        return f"same {shared[0]}"
 
     def duplicate(self, planned: Planned, reason: str) -> None:
         planned.dropped = True
