@@ -72,12 +72,13 @@ def terraform_tables(text: str) -> dict[str, tuple[str, str | None, dict[str, st
     tables = {}
     for block in re.split(r'(?m)^resource "aws_dynamodb_table" ', text)[1:]:
         top = re.sub(r"(?s)\n  \w+ \{.*?\n  \}", "", block)
-        name = re.search(r'(?m)^  name = "([^"]+)"', top)
-        hash_key = re.search(r'(?m)^  hash_key = "([^"]+)"', top)
-        range_key = re.search(r'(?m)^  range_key = "([^"]+)"', top)
+        name = re.search(r'(?m)^  name +=  *"([^"]+)"', top)
+        hash_key = re.search(r'(?m)^  hash_key +=  *"([^"]+)"', top)
+        range_key = re.search(r'(?m)^  range_key +=  *"([^"]+)"', top)
         assert name and hash_key, block
         gsis = dict(re.findall(
-            r'(?s)global_secondary_index \{\s*name = "([^"]+)"\s*hash_key = "([^"]+)"', block))
+            r'(?s)global_secondary_index \{\s*name +=  *"([^"]+)"\s*hash_key +=  *"([^"]+)"',
+            block))
         tables[name.group(1)] = (hash_key.group(1), range_key and range_key.group(1), gsis)
     return tables
 
