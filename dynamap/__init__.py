@@ -31,6 +31,7 @@ from dynamap.errors import (
 )
 from dynamap.expressions import F
 from dynamap.model import Model
+from dynamap.prefixes import TablePrefix
 from dynamap.query import Page, Query, Scan
 from dynamap.retry import RetryPolicy
 from dynamap.schema import TableSchema
@@ -71,6 +72,7 @@ __all__ = [
     "Stats",
     "Table",
     "TableNotFound",
+    "TablePrefix",
     "TableSchema",
     "Throttled",
     "TransactionCanceled",

@@ -22,6 +22,8 @@ from typing import TYPE_CHECKING, Any, Generic, Literal
 from pydantic import BaseModel
 from typing_extensions import TypeVar
 
+from dynamap.prefixes import TablePrefix
+
 if TYPE_CHECKING:
     from dynamap.compiler import CompiledModel
 
@@ -66,6 +68,8 @@ class Table(Generic[M]):
         encryption: "AWS_OWNED" (DynamoDB's own key, the default) or "KMS".
         kms_key: the KMS key (id, ARN or alias) for "KMS"; None for the AWS managed key.
         tags: the table's tags.
+        prefix: the application's own prefix (`TablePrefix`: an environment variable
+            and how it joins the name), applied wherever the table is named.
     """
 
     name: str
@@ -82,6 +86,7 @@ class Table(Generic[M]):
     encryption: Encryption = "AWS_OWNED"
     kms_key: str | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
+    prefix: TablePrefix | None = None
     compiled: list[CompiledModel[Any]] = field(default_factory=list, init=False, repr=False)
 
     def __post_init__(self) -> None:
@@ -93,6 +98,12 @@ class Table(Generic[M]):
             raise ValueError(
                 f"Table {self.name!r} is PROVISIONED: give read_capacity and write_capacity"
             )
+
+    def physical_name(self, outer_prefix: str = "") -> str:
+        """The name in DynamoDB: the session's prefix, then the application's
+        (`prefix`), then the name."""
+        name = self.name if self.prefix is None else self.prefix.apply(self.name)
+        return f"{outer_prefix}{name}"
 
     @property
     def models(self) -> list[type]:

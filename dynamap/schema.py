@@ -16,6 +16,7 @@ from typing import Any
 from dynamap.compiler import CompiledIndex, CompiledModel, KeyAttribute, key_shape
 from dynamap.declarations import BillingMode, Encryption, StreamView, Table, TableClass
 from dynamap.errors import DefinitionError
+from dynamap.prefixes import TablePrefix
 
 __all__ = ["AttributeDefinition", "IndexSchema", "TableSchema", "TableSettings", "table_schema"]
 
@@ -128,6 +129,7 @@ class TableSchema:
     write_capacity: int | None
     ttl_attribute: str | None
     settings: TableSettings = TableSettings()
+    prefix: TablePrefix | None = None
 
     @property
     def gsis(self) -> tuple[IndexSchema, ...]:
@@ -140,8 +142,10 @@ class TableSchema:
         return tuple(index for index in self.indexes if index.kind == "LSI")
 
     def physical_name(self, prefix: str = "") -> str:
-        """The table name in DynamoDB: `prefix` followed by the name, as given."""
-        return f"{prefix}{self.name}"
+        """The table name in DynamoDB: `prefix`, then the application's own prefix
+        (`Table(prefix=...)`, read from its environment variable now), then the name."""
+        name = self.name if self.prefix is None else self.prefix.apply(self.name)
+        return f"{prefix}{name}"
 
     def attribute_definitions(self) -> list[AttributeDefinition]:
         """Every key attribute of the table and its indexes, once each, in order."""
@@ -476,6 +480,7 @@ class _Merger:
             write_capacity=table.write_capacity,
             ttl_attribute=self.ttl[0] if self.ttl else None,
             settings=TableSettings.of(table),
+            prefix=table.prefix,
         )
 
 

@@ -32,6 +32,7 @@ from .models import (
     Template,
     User,
     study_circle_session,
+    table_prefix,
 )
 from .repository import (
     content_of,
@@ -152,7 +153,7 @@ async def migrate(db: Session) -> None:
 async def tour(drop: bool) -> None:
     """Run every access pattern once; drop the tables afterwards if `drop`."""
     async with study_circle_session() as db:
-        print("table prefix:", repr(db.table_prefix), "-> users table",
+        print("table prefix:", repr(table_prefix()), "-> users table",
               db.table_name(User))
         print("tables:", await db.create_tables(*ALL_MODELS) or "already there")
         ada, grace, _ = await people(db)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -18,8 +19,10 @@ from typing import Any, Literal
 import boto3
 import pytest
 from boto3.dynamodb.types import TypeDeserializer
+from click.testing import CliRunner
 
 from dynamap import Session, UniqueConstraintViolated
+from dynamap.cli.app import cli
 from dynamap.local import LocalDynamoDB
 from dynamap.migrate import MigrationReport, migrate
 from dynamap.tables import schema_of
@@ -98,6 +101,29 @@ def test_the_seeds_table_prefix_becomes_the_session_prefix(
     session = study_circle_session(region="us-east-1")
     assert session.table_name(User) == "ai-study-circle-prod-users"
     assert session.table_name(Template) == "ai-study-circle-prod-templates"
+
+
+def test_the_cli_and_the_iac_output_follow_the_seeds_prefix(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("DYNAMAP_TABLE_PREFIX", raising=False)
+    monkeypatch.setenv("DYNAMODB_TABLE_PREFIX", "ai-study-circle")
+    runner = CliRunner()
+    terraform = runner.invoke(cli, ["create-tables", "examples.study_circle.models",
+                                    "--format", "terraform"])
+    assert terraform.exit_code == 0, terraform.output
+    names = re.findall(r'(?m)^  name +=  *"([^"]+)"', terraform.stdout)
+    assert names == [f"ai-study-circle-{t}" for t in
+                     ("users", "content", "summaries", "exams", "templates")]
+    cloudformation = runner.invoke(cli, ["create-tables", "examples.study_circle.models",
+                                         "--format", "cloudformation"])
+    resources = json.loads(cloudformation.stdout)["Resources"]
+    assert resources["UsersTable"]["Properties"]["TableName"] == "ai-study-circle-users"
+    monkeypatch.setenv("DYNAMODB_TABLE_PREFIX", "ai-study-circle-staging")
+    request = runner.invoke(cli, ["create-tables", "examples.study_circle.models",
+                                  "--dry-run"])
+    assert '"TableName": "ai-study-circle-staging-users"' in request.stdout
+    assert Session(region="us-east-1").table_name(User) == "ai-study-circle-staging-users"
 
 
 # -- access patterns ------------------------------------------------------------------------
