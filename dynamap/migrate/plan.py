@@ -16,7 +16,7 @@ from dynamap.migrate.sources import Record
 from dynamap.migrate.store import item_key
 from dynamap.session import compiled_of
 
-__all__ = ["Planned", "plan_entity"]
+__all__ = ["Planned", "hashable", "plan_entity"]
 
 
 @dataclass(slots=True)
@@ -88,17 +88,18 @@ class _Planner:
         self.check_references(document)
         instance = self.validate(document)
         claims: list[tuple[str, Any]] = [("key", item_key(self.compiled.key_of(instance)))]
-        claims += [(name, getattr(instance, name)) for name in self.compiled.options.unique]
+        claims += [(name, hashable(getattr(instance, name)))
+                   for name in self.compiled.options.unique]
         identity = get_path(document, self.entity.identity)
         if identity is not MISSING:  # what other entities refer to must be unique too
-            claims.append((self.entity.identity, identity))
+            claims.append((self.entity.identity, hashable(identity)))
         return Planned(record.where, instance, claims[0][1], claims, context.stamped,
                        record.raw, notes=[*context.notes, *self.defaults(instance)])
 
     def check_references(self, document: dict[str, Any]) -> None:
         for attribute, entity in self.entity.references.items():
             value = get_path(document, attribute)
-            if value not in self.known.get(entity, set()):
+            if hashable(value) not in self.known.get(entity, set()):
                 raise Reject(f"{attribute} {value!r} is not a migrated record of {entity}")
 
     def validate(self, document: dict[str, Any]) -> BaseModel:
@@ -159,6 +160,15 @@ class _Planner:
     def duplicate(self, planned: Planned, reason: str) -> None:
         planned.dropped = True
         self.report.duplicates.append(Problem(planned.where, reason, planned.record))
+
+
+def hashable(value: Any) -> Any:
+    """`value`, or its repr when it cannot be a set member (a dict, a list)."""
+    try:
+        hash(value)
+    except TypeError:
+        return repr(value)
+    return value
 
 
 def plan_entity(entity: Entity, report: EntityReport, now: datetime,

@@ -14,7 +14,7 @@ from dynamap.errors import UniqueConstraintViolated
 from dynamap.migrate.mapping import Context, Entity, Skip, map_record
 from dynamap.migrate.paths import get_path
 from dynamap.migrate.plain import decode_item, differences
-from dynamap.migrate.plan import Planned, plan_entity
+from dynamap.migrate.plan import Planned, hashable, plan_entity
 from dynamap.migrate.report import EntityReport, MigrationReport, Problem
 from dynamap.migrate.store import fetch_items, write_items
 from dynamap.session import compiled_of
@@ -66,7 +66,7 @@ async def migrate(
         planned = plan_entity(entity, part, now, known)
         stored = await _write_entity(db, entity, planned, part, progress, concurrency)
         kept[entity.name] = {item.where: item for item in stored}
-        known[entity.name] = {get_path(_stored_view(item.instance), entity.identity)
+        known[entity.name] = {hashable(get_path(_stored_view(item.instance), entity.identity))
                               for item in stored}
     if verify:
         for entity in entities:
