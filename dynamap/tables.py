@@ -299,7 +299,19 @@ async def _send_update(transport: Transport, name: str, drift: Drift) -> None:
             await transport.send("TagResource", {"ResourceArn": arn,
                                                  "Tags": drift.request["Tags"]}, table=name)
         return
-    await transport.send(drift.operation, {"TableName": name, **drift.request}, table=name)
+    try:
+        await transport.send(drift.operation, {"TableName": name, **drift.request}, table=name)
+    except OperationError as error:
+        if not _unsupported(error):
+            raise
+
+
+def _unsupported(error: OperationError) -> bool:
+    """Whether the endpoint does not do this at all (DynamoDB Local has no point-in-time
+    recovery, and answers "Nothing to update" for a table class or encryption change it
+    ignores): the setting is then left as the endpoint has it, and `plan` shows it."""
+    return error.code == "UnknownOperationException" or (
+        isinstance(error, InvalidRequest) and "Nothing to update" in str(error))
 
 
 async def _wait_index_gone(transport: Transport, name: str, index: str) -> None:

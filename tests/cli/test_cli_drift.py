@@ -192,3 +192,61 @@ def test_recreating_a_table_just_created_waits_for_it(dynamap: Cli) -> None:
     again = dynamap("create-tables", "drift_models")
     assert again.exit_code == 0
     assert again.stdout.startswith("1 table up to date: nothing to do")
+
+
+def unprotect(dynamap: Cli) -> None:
+    """Turn deletion protection off, so that the fixture can drop the table."""
+    name = f"{dynamap.prefix}CliGuarded"
+
+    async def update(db: Session) -> None:
+        await db.send("UpdateTable", {"TableName": name, "DeletionProtectionEnabled": False},
+                      table=name)
+
+    dynamap.run(update)
+
+
+def test_backups_deletion_protection_and_stream(dynamap: Cli) -> None:
+    created = dynamap("create-tables", "settings_models")
+    assert created.exit_code == 0, created.output
+    try:
+        check_settings(dynamap)
+    finally:
+        unprotect(dynamap)
+
+
+def check_settings(dynamap: Cli) -> None:
+    result = dynamap("plan", "settings_models")
+    assert result.exit_code == 0, result.output  # as declared, on both engines
+    name = f"{dynamap.prefix}CliGuarded"
+
+    async def describe(db: Session) -> dict[str, Any]:
+        answer = await db.send("DescribeTable", {"TableName": name}, table=name)
+        table: dict[str, Any] = answer["Table"]
+        return table
+
+    table = dynamap.run(describe)
+    assert table["DeletionProtectionEnabled"] is True
+    assert table["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"}
+    if dynamap.engine != "moto":
+        return  # DynamoDB Local has no point-in-time recovery to turn off and compare
+
+    async def backups_off(db: Session) -> None:
+        await db.send("UpdateContinuousBackups", {"TableName": name,
+                      "PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": False}},
+                      table=name)
+
+    dynamap.run(backups_off)
+    drifted = dynamap("plan", "settings_models")
+    assert drifted.exit_code == 1
+    assert "  ~ point-in-time recovery is off, the models declare on" in drifted.stdout
+    assert dynamap("create-tables", "settings_models").exit_code == 0
+    assert dynamap("plan", "settings_models").exit_code == 0
+
+
+def test_a_protected_table_is_not_dropped(dynamap: Cli) -> None:
+    assert dynamap("create-tables", "settings_models").exit_code == 0
+    try:
+        dropped = dynamap("drop-tables", "settings_models", "--yes")
+        assert dropped.exit_code == 2  # DynamoDB refuses DeleteTable while protected
+    finally:
+        unprotect(dynamap)
