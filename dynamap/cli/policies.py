@@ -18,7 +18,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any, Literal, get_args, get_origin
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
@@ -27,7 +27,7 @@ from dynamap.migrate.store import item_key
 from dynamap.session import compiled_of
 
 __all__ = ["DUPLICATE_CHOICES", "NULL_CHOICES", "DuplicateFinder", "NullPolicy", "NullRejected",
-           "Nulls"]
+           "Nulls", "unknown_fields"]
 
 Nulls = Literal["absent", "default", "keep"]
 NULL_CHOICES = ("absent", "default", "keep")
@@ -122,3 +122,46 @@ class DuplicateFinder:
             return f"same {what} as line {self.lines[other]} (--duplicates reject)"
         self.claims.update(dict.fromkeys(claims, number))
         return None
+
+
+def _submodel(annotation: Any) -> tuple[type[BaseModel] | None, bool]:
+    """The model a field holds (directly, optionally, or as list items), and whether
+    it is a list of them."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        return annotation, False
+    for argument in get_args(annotation):
+        if isinstance(argument, type) and issubclass(argument, BaseModel):
+            return argument, get_origin(annotation) in (list, tuple)
+        inner, listed = _submodel(argument)
+        if inner is not None:
+            return inner, listed or get_origin(annotation) in (list, tuple)
+    return None, False
+
+
+def _names(model: type[BaseModel]) -> dict[str, FieldInfo]:
+    names: dict[str, FieldInfo] = {}
+    for name, info in model.model_fields.items():
+        for key in {name, info.alias or name, info.serialization_alias or name}:
+            names[key] = info
+    return names
+
+
+def unknown_fields(model: type[BaseModel], data: Any, prefix: str = "") -> list[str]:
+    """The paths of `data` that no field of `model` (or of the models it nests) takes:
+    pydantic drops them without a word, so the import reports them."""
+    if not isinstance(data, dict) or model.model_config.get("extra") == "allow":
+        return []
+    fields = _names(model)
+    unknown = []
+    for key, value in data.items():
+        info = fields.get(key)
+        path = f"{prefix}{key}"
+        if info is None:
+            unknown.append(path)
+            continue
+        inner, listed = _submodel(info.annotation)
+        if inner is None:
+            continue
+        for item in (value if listed and isinstance(value, list) else [value]):
+            unknown += unknown_fields(inner, item, f"{path}{'[]' if listed else ''}.")
+    return sorted(set(unknown))

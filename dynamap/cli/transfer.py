@@ -20,6 +20,7 @@ import asyncio
 import contextlib
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -46,6 +47,7 @@ from dynamap.cli.policies import (
     NullPolicy,
     NullRejected,
     Nulls,
+    unknown_fields,
 )
 from dynamap.cli.readers import FORMATS, Format, Row, RowError, detect_format, prepare, read_rows
 from dynamap.cli.targets import load_model, load_targets, model_spec
@@ -72,10 +74,13 @@ class _Validator:
     model: type[BaseModel]
     renames: Sequence[tuple[str, str]]
     nulls: NullPolicy
+    unknown: Counter[str] | None = None
 
     def __call__(self, row: Row) -> BaseModel | str:
         try:
             data = self.nulls.apply(prepare(row.data, self.renames))
+            if self.unknown is not None:
+                self.unknown.update(unknown_fields(self.model, data))
             instance = self.model.model_validate(data)
             compiled_of(self.model).to_item(instance)
         except ValidationError as error:
@@ -94,6 +99,7 @@ class _Survey:
     rejected: int = 0
     duplicates: int = 0
     nulls: list[str] = field(default_factory=list)
+    unknown: Counter[str] = field(default_factory=Counter)
 
 
 @dataclass(slots=True)
@@ -218,6 +224,7 @@ def _survey(job: _Job) -> _Survey:
     skip = job.checkpoint.rows if job.checkpoint else 0
     finder = DuplicateFinder(job.validate.model, job.duplicates)
     valid: dict[int, Row] = {}
+    job.validate.unknown = survey.unknown
     with _rejects_file(job.rejects) as rejects, counter("rows") as bar:
         task = bar.add_task("validating", total=None)
         for row in job.rows():
@@ -240,6 +247,7 @@ def _survey(job: _Job) -> _Survey:
     survey.duplicates = len(job.dropped)
     survey.to_write = sum(1 for number in valid if number > skip and number not in job.dropped)
     survey.nulls = job.validate.nulls.lines()
+    job.validate.unknown = None  # counted once, in this pass
     if not survey.rejected and not survey.duplicates:
         job.rejects.unlink(missing_ok=True)
     return survey
@@ -362,6 +370,10 @@ def _summarize(job: _Job, survey: _Survey, written: int, elapsed: float) -> None
     if survey.duplicates:
         echo(f"duplicates: {survey.duplicates:,} rows share a key with another row and were "
              f"not written (--duplicates {job.duplicates}): see {job.rejects}")
+    if survey.unknown:
+        echo("not imported, the model has no such field:")
+    for name, count in sorted(survey.unknown.items()):
+        echo(f"  {name}: {count:,} rows")
     if survey.nulls:
         echo("NULLs filled with the model's default (--nulls):")
     for line in survey.nulls:

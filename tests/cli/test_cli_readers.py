@@ -118,3 +118,16 @@ def test_malformed_files_name_the_line(tmp_path: Path) -> None:
     binary.write_bytes(b"id,name\n1,\xff\xfe\n")
     with pytest.raises(CommandError, match="is not UTF-8 text"):
         list(read_rows(binary, "csv"))
+
+
+def test_fields_no_model_takes_are_found_nested_too() -> None:
+    from dynamap.cli.policies import unknown_fields
+    from examples.study_circle.models import Exam, User
+
+    row = {"id": "u1", "username": "ada", "email": "a@example.com", "password": "x",
+           "avatar": "a.png", "photo": "p.png",
+           "apiUsage": {"requests": 1, "quota": 5}, "preferences": {"font": "serif"}}
+    assert unknown_fields(User, row) == ["apiUsage.quota", "photo", "preferences.font"]
+    exam = {"id": "e", "owner": "u", "contentId": "c",
+            "questions": [{"text": "?", "answer": "!", "hint": "h"}, {"text": "?", "answer": "!"}]}
+    assert unknown_fields(Exam, exam) == ["questions[].hint"]

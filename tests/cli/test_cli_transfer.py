@@ -173,6 +173,18 @@ def test_every_bad_line_is_rejected_in_one_run(dynamap: Cli, tmp_path: Path) -> 
     assert [event.id for event in stored(dynamap, Event)] == ["e1", "e2", "e3"]
 
 
+def test_fields_the_model_does_not_have_are_reported(dynamap: Cli, tmp_path: Path) -> None:
+    assert dynamap("create-tables", "sample_models").exit_code == 0
+    source = write_lines(tmp_path / "events.jsonl", [
+        {"id": "e1", "message": "a", "avatar": "x.png"},
+        {"id": "e2", "message": "b", "avatar": "y.png", "color": "red"}])
+    result = dynamap("import", "sample_models:Event", str(source))
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[1:] == ["not imported, the model has no such field:", "  avatar: 2 rows",
+                         "  color: 1 rows"]
+
+
 def test_csv_nulls_are_not_filled_with_the_import_time(dynamap: Cli, tmp_path: Path) -> None:
     assert dynamap("create-tables", "versioned_models").exit_code == 0
     source = tmp_path / "notes.csv"
