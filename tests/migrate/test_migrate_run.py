@@ -5,6 +5,10 @@ and a killed run that resumes to the same end state."""
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -22,6 +26,8 @@ from dynamap.local import LocalDynamoDB
 from dynamap.migrate import NOW, Entity, Field, Fill, JsonLines, MongoExport, Skip, migrate
 
 pytestmark = pytest.mark.integration
+
+HERE = Path(__file__).resolve().parent
 
 people = Table("people")
 
@@ -252,3 +258,22 @@ async def test_a_transform_skips_on_purpose_and_counts_its_policy(
                     ignore=("gone",), transform=only_current)
     report = (await migrate(db, [entity]))["people"]
     assert report.ok and report.written == 1 and report.skipped[0].where == "d.jsonl line 2"
+
+
+async def test_a_process_killed_mid_run_resumes_to_the_source(
+    db: Session, server: LocalDynamoDB, tmp_path: Path
+) -> None:
+    path = tmp_path / "users.json"
+    write_dump(path, 400)
+    env = {**os.environ, **server.env(), "DYNAMAP_TABLE_PREFIX": db.table_prefix}
+    killed = subprocess.run([sys.executable, str(HERE / "killed_migration.py"), str(path)],
+                            cwd=HERE, env=env, capture_output=True, text=True, timeout=300,
+                            check=False)
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    partial = len(plain_items(server, db.table_name(Person)))
+    assert 150 <= partial <= 200  # the first chunk, and part of the second
+    resumed = await migrate(db, [people_entity(path)])
+    part = resumed["people"]
+    assert resumed.ok and part.written + part.unchanged == 400, resumed.summary()
+    assert part.unchanged == partial
+    check_against_source(plain_items(server, db.table_name(Person)), path)
