@@ -134,3 +134,43 @@ def test_equal_values_compare_equal(source: object, stored: object) -> None:
 ])
 def test_different_values_are_reported(source: object, stored: object) -> None:
     assert list(differences(source, stored, "f"))
+
+
+def test_leaf_paths_and_what_a_mapping_covers() -> None:
+    from dynamap.migrate.paths import covers, get_path, leaf_paths, set_path
+
+    record = {"a": 1, "b": {"c": 2, "d": {}}, "q": [{"x": 1}, {"y": 2}], "t": ["s"]}
+    assert list(leaf_paths(record)) == ["a", "b.c", "b.d", "q[].x", "q[].y", "t"]
+    assert covers("q[].x", "q") and covers("b.c", "b") and not covers("bc", "b")
+    assert get_path(record, "b.c") == 2 and repr(get_path(record, "b.x")) == "MISSING"
+    target: dict[str, object] = {}
+    set_path(target, "u.v", 3)
+    assert target == {"u": {"v": 3}}
+
+
+def test_a_mapping_is_checked_when_it_is_declared() -> None:
+    from pydantic import BaseModel
+
+    from dynamap.migrate import Entity, MappingError
+
+    class Row(BaseModel):
+        id: str
+
+    with pytest.raises(MappingError, match="duplicates must be one of"):
+        Entity("rows", JsonLines(Path("x.jsonl")), Row, fields={"id": "id"},
+               duplicates="newest")  # type: ignore[arg-type]
+    with pytest.raises(MappingError, match="needs a target and a source path"):
+        Entity("rows", JsonLines(Path("x.jsonl")), Row, fields={"id": ""})
+
+
+def test_the_report_adds_up_or_says_so() -> None:
+    from dynamap.migrate import EntityReport, Problem
+
+    report = EntityReport("rows", read=5, written=2, unchanged=1)
+    report.rejected.append(Problem("line 4", "bad"))
+    assert not report.balanced  # one record unaccounted for
+    report.duplicates.append(Problem("line 5", "same key as line 1"))
+    report.verified = 3
+    assert report.balanced and report.ok
+    assert report.lines()[0].startswith("rows: read 5 = written 2 + unchanged 1 + rejected 1 "
+                                        "+ duplicates 1 + skipped 0")
