@@ -107,6 +107,11 @@ def _note_ttl(schemas: Sequence[TableSchema], output_format: str, prefix: str) -
     if output_format != "json":
         return
     for schema in schemas:
+        if schema.settings.point_in_time_recovery:
+            note(f"note: CreateTable cannot turn on point-in-time recovery; after creating "
+                 f"the table run `aws dynamodb update-continuous-backups --table-name "
+                 f"{schema.physical_name(prefix)} --point-in-time-recovery-specification "
+                 "PointInTimeRecoveryEnabled=true`")
         if schema.ttl_attribute:
             note(f"note: CreateTable cannot enable TTL; after creating the table run `aws "
                  f"dynamodb update-time-to-live --table-name {schema.physical_name(prefix)} "

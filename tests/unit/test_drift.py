@@ -13,6 +13,7 @@ from fake_transport import fake_session
 from dynamap import Key, Model, Table
 from dynamap import tables as dynamap_tables
 from dynamap.drift import MANUAL, NEW_TABLE, REPLACE_INDEX, UPDATE, LiveTable, table_drift
+from dynamap.errors import InvalidRequest, TableNotFound
 from dynamap.schema import TableSchema
 from dynamap.tables import TableBusy, plan_table, schema_of
 
@@ -100,3 +101,33 @@ async def test_a_table_that_stays_creating_is_waited_for_with_a_bound(
     session, _transport = fake_session(answer)
     with pytest.raises(TableBusy, match=r"table Vault is still CREATING after 0 s"):
         await plan_table(session.transport, schema(), "")
+
+
+async def test_a_table_being_deleted_is_waited_for_then_created() -> None:
+    deleting = {"polls": 0}
+    created: list[str] = []
+
+    def answer(operation: str, request: dict[str, Any]) -> dict[str, Any]:
+        if operation == "CreateTable":
+            if not created:
+                created.append("refused")
+                raise InvalidRequest("Table already exists", operation=operation,
+                                     table="Vault", code="ResourceInUseException")
+            created.append("created")
+            return {}
+        if operation == "DescribeTable":
+            if created == ["refused"] and deleting["polls"] < 3:
+                deleting["polls"] += 1
+                return {"Table": {**described(), "TableStatus": "DELETING"}}
+            if created == ["refused"]:
+                raise TableNotFound("gone", operation=operation, table="Vault",
+                                    code="ResourceNotFoundException")
+            return {"Table": described()}
+        return {}
+
+    session, transport = fake_session(answer)
+    plan = dynamap_tables.TablePlan(schema(), "Vault", create=True)
+    await dynamap_tables.apply_plan(session.transport, plan, prefix="")
+    assert created == ["refused", "created"] and deleting["polls"] == 3
+    assert transport.operations()[:2] == ["CreateTable", "DescribeTable"]
+    assert "UpdateContinuousBackups" in transport.operations()  # PITR, after CreateTable
