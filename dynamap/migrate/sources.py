@@ -67,7 +67,10 @@ class Record:
 class Source(Protocol):
     """Anything that yields `Record`s, every time it is iterated."""
 
-    name: str
+    @property
+    def name(self) -> str:
+        """How the source is named in the report."""
+        ...
 
     def __iter__(self) -> Iterator[Record]:
         """The records, in source order."""

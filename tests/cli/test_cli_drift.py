@@ -225,6 +225,7 @@ def check_settings(dynamap: Cli) -> None:
         return table
 
     table = dynamap.run(describe)
+    assert isinstance(table, dict)
     assert table["DeletionProtectionEnabled"] is True
     assert table["StreamSpecification"] == {"StreamEnabled": True, "StreamViewType": "KEYS_ONLY"}
     if dynamap.engine != "moto":

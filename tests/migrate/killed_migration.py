@@ -8,6 +8,7 @@ import asyncio
 import os
 import signal
 import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +21,9 @@ written = 0
 original = store._write_chunk
 
 
-async def write_then_die(*args: Any) -> None:
+async def write_then_die(db: Session, table: str, items: Sequence[dict[str, Any]]) -> None:
     global written
-    await original(*args)
+    await original(db, table, items)
     written += 1
     if written == 6:
         os.kill(os.getpid(), signal.SIGKILL)
