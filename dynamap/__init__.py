@@ -38,6 +38,7 @@ from dynamap.errors import (
 from dynamap.expressions import F
 from dynamap.model import Model
 from dynamap.partial import Partial
+from dynamap.prefixes import TablePrefix
 from dynamap.query import Page, Query, Scan
 from dynamap.retry import RetryPolicy
 from dynamap.schema import TableSchema
@@ -84,6 +85,7 @@ __all__ = [
     "Stats",
     "Table",
     "TableNotFound",
+    "TablePrefix",
     "TableSchema",
     "Throttled",
     "TransactionCanceled",

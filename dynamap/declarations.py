@@ -15,20 +15,26 @@ class Page(Model, table=app, entity="page"):
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, Literal
 
 from pydantic import BaseModel
 from typing_extensions import TypeVar
 
+from dynamap.prefixes import TablePrefix
+
 if TYPE_CHECKING:
     from dynamap.compiler import CompiledIndex, CompiledModel, KeyAttribute
 
-__all__ = ["GSI", "LSI", "BillingMode", "Index", "Key", "ProjectionType", "Table"]
+__all__ = ["GSI", "LSI", "BillingMode", "Encryption", "Index", "Key", "ProjectionType",
+           "StreamView", "Table", "TableClass"]
 
 BillingMode = Literal["PAY_PER_REQUEST", "PROVISIONED"]
 ProjectionType = Literal["ALL", "KEYS_ONLY", "INCLUDE"]
+StreamView = Literal["NEW_IMAGE", "OLD_IMAGE", "NEW_AND_OLD_IMAGES", "KEYS_ONLY"]
+TableClass = Literal["STANDARD", "STANDARD_INFREQUENT_ACCESS"]
+Encryption = Literal["AWS_OWNED", "KMS"]
 
 #: The models a Table holds, for typing collection reads; `BaseModel` unless annotated.
 M = TypeVar("M", bound=BaseModel, default=BaseModel)
@@ -55,6 +61,15 @@ class Table(Generic[M]):
         billing_mode: "PAY_PER_REQUEST" (default) or "PROVISIONED".
         read_capacity: read capacity units, for provisioned tables (and their GSIs).
         write_capacity: write capacity units, for provisioned tables (and their GSIs).
+        stream: the stream's view type ("NEW_AND_OLD_IMAGES", ...); None for no stream.
+        point_in_time_recovery: keep continuous backups (PITR).
+        deletion_protection: refuse DeleteTable until it is turned off.
+        table_class: "STANDARD" or "STANDARD_INFREQUENT_ACCESS".
+        encryption: "AWS_OWNED" (DynamoDB's own key, the default) or "KMS".
+        kms_key: the KMS key (id, ARN or alias) for "KMS"; None for the AWS managed key.
+        tags: the table's tags.
+        prefix: the application's own prefix (`TablePrefix`: an environment variable
+            and how it joins the name), applied wherever the table is named.
     """
 
     name: str
@@ -64,15 +79,31 @@ class Table(Generic[M]):
     billing_mode: BillingMode = "PAY_PER_REQUEST"
     read_capacity: int | None = None
     write_capacity: int | None = None
+    stream: StreamView | None = None
+    point_in_time_recovery: bool = False
+    deletion_protection: bool = False
+    table_class: TableClass = "STANDARD"
+    encryption: Encryption = "AWS_OWNED"
+    kms_key: str | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+    prefix: TablePrefix | None = None
     compiled: list[CompiledModel[Any]] = field(default_factory=list, init=False, repr=False)
 
     def __post_init__(self) -> None:
         if not self.name:
             raise ValueError("a Table needs a non-empty name")
+        if self.kms_key is not None and self.encryption != "KMS":
+            raise ValueError(f"Table {self.name!r}: kms_key needs encryption=\"KMS\"")
         if self.billing_mode == "PROVISIONED" and not (self.read_capacity and self.write_capacity):
             raise ValueError(
                 f"Table {self.name!r} is PROVISIONED: give read_capacity and write_capacity"
             )
+
+    def physical_name(self, outer_prefix: str = "") -> str:
+        """The name in DynamoDB: the session's prefix, then the application's
+        (`prefix`), then the name."""
+        name = self.name if self.prefix is None else self.prefix.apply(self.name)
+        return f"{outer_prefix}{name}"
 
     @property
     def models(self) -> list[type]:

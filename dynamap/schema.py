@@ -14,10 +14,63 @@ from dataclasses import dataclass
 from typing import Any
 
 from dynamap.compiler import CompiledIndex, CompiledModel, KeyAttribute, key_shape
-from dynamap.declarations import BillingMode, Table
+from dynamap.declarations import BillingMode, Encryption, StreamView, Table, TableClass
 from dynamap.errors import DefinitionError
+from dynamap.prefixes import TablePrefix
 
-__all__ = ["AttributeDefinition", "IndexSchema", "TableSchema", "table_schema"]
+__all__ = ["AttributeDefinition", "IndexSchema", "TableSchema", "TableSettings", "table_schema"]
+
+
+@dataclass(frozen=True, slots=True)
+class TableSettings:
+    """A table's settings beyond keys and indexes (see `Table`)."""
+
+    stream: StreamView | None = None
+    point_in_time_recovery: bool = False
+    deletion_protection: bool = False
+    table_class: TableClass = "STANDARD"
+    encryption: Encryption = "AWS_OWNED"
+    kms_key: str | None = None
+    tags: tuple[tuple[str, str], ...] = ()
+
+    @classmethod
+    def of(cls, table: Table) -> TableSettings:
+        """The settings a `Table` declares."""
+        return cls(table.stream, table.point_in_time_recovery, table.deletion_protection,
+                   table.table_class, table.encryption, table.kms_key,
+                   tuple(sorted(table.tags.items())))
+
+    def stream_json(self) -> dict[str, Any]:
+        """The StreamSpecification."""
+        if self.stream is None:
+            return {"StreamEnabled": False}
+        return {"StreamEnabled": True, "StreamViewType": self.stream}
+
+    def sse_json(self) -> dict[str, Any]:
+        """The SSESpecification."""
+        if self.encryption == "AWS_OWNED":
+            return {"Enabled": False}
+        spec: dict[str, Any] = {"Enabled": True, "SSEType": "KMS"}
+        if self.kms_key:
+            spec["KMSMasterKeyId"] = self.kms_key
+        return spec
+
+    def tags_json(self) -> list[dict[str, str]]:
+        """The Tags list."""
+        return [{"Key": key, "Value": value} for key, value in self.tags]
+
+    def add_to_request(self, request: dict[str, Any]) -> None:
+        """Add what differs from DynamoDB's defaults to a CreateTable request."""
+        if self.stream is not None:
+            request["StreamSpecification"] = self.stream_json()
+        if self.encryption != "AWS_OWNED":
+            request["SSESpecification"] = self.sse_json()
+        if self.table_class != "STANDARD":
+            request["TableClass"] = self.table_class
+        if self.deletion_protection:
+            request["DeletionProtectionEnabled"] = True
+        if self.tags:
+            request["Tags"] = self.tags_json()
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,6 +128,8 @@ class TableSchema:
     read_capacity: int | None
     write_capacity: int | None
     ttl_attribute: str | None
+    settings: TableSettings = TableSettings()
+    prefix: TablePrefix | None = None
 
     @property
     def gsis(self) -> tuple[IndexSchema, ...]:
@@ -87,8 +142,10 @@ class TableSchema:
         return tuple(index for index in self.indexes if index.kind == "LSI")
 
     def physical_name(self, prefix: str = "") -> str:
-        """The table name in DynamoDB: `prefix` followed by the name, as given."""
-        return f"{prefix}{self.name}"
+        """The table name in DynamoDB: `prefix`, then the application's own prefix
+        (`Table(prefix=...)`, read from its environment variable now), then the name."""
+        name = self.name if self.prefix is None else self.prefix.apply(self.name)
+        return f"{prefix}{name}"
 
     def attribute_definitions(self) -> list[AttributeDefinition]:
         """Every key attribute of the table and its indexes, once each, in order."""
@@ -115,6 +172,7 @@ class TableSchema:
             request["LocalSecondaryIndexes"] = [self.index_json(i) for i in self.lsis]
         if self.billing_mode == "PROVISIONED":
             request["ProvisionedThroughput"] = self.throughput()
+        self.settings.add_to_request(request)
         return request
 
     def index_json(self, index: IndexSchema) -> dict[str, Any]:
@@ -143,6 +201,15 @@ class TableSchema:
                 "AttributeName": self.ttl_attribute,
                 "Enabled": True,
             }
+        if self.settings.point_in_time_recovery:
+            properties["PointInTimeRecoverySpecification"] = {
+                "PointInTimeRecoveryEnabled": True}
+        sse = properties.pop("SSESpecification", None)
+        if sse is not None:  # CloudFormation names it SSEEnabled
+            properties["SSESpecification"] = {"SSEEnabled": sse.pop("Enabled"), **sse}
+        stream = properties.pop("StreamSpecification", None)
+        if stream is not None:  # CloudFormation has the view type only
+            properties["StreamSpecification"] = {"StreamViewType": stream["StreamViewType"]}
         return {"Type": "AWS::DynamoDB::Table", "Properties": properties}
 
     def terraform(self, prefix: str = "") -> str:
@@ -185,8 +252,31 @@ class _TerraformWriter:
             self.index(index)
         if schema.ttl_attribute:
             self.block("ttl", [("attribute_name", schema.ttl_attribute), ("enabled", True)])
+        self.settings(schema.settings)
         self.lines.append("}")
-        return "\n".join(self.lines) + "\n"
+        return "\n".join(_aligned(self.lines)) + "\n"
+
+    def settings(self, settings: TableSettings) -> None:
+        if settings.stream is not None:
+            self.lines.append("")
+            self.assign("stream_enabled", True)
+            self.assign("stream_view_type", settings.stream)
+        if settings.table_class != "STANDARD":
+            self.assign("table_class", settings.table_class)
+        if settings.deletion_protection:
+            self.assign("deletion_protection_enabled", True)
+        if settings.point_in_time_recovery:
+            self.block("point_in_time_recovery", [("enabled", True)])
+        if settings.encryption == "KMS":
+            pairs: list[tuple[str, object]] = [("enabled", True)]
+            if settings.kms_key:
+                pairs.append(("kms_key_arn", settings.kms_key))
+            self.block("server_side_encryption", pairs)
+        if settings.tags:
+            self.lines += ["", "  tags = {"]
+            self.lines += [f"    {json.dumps(key)} = {json.dumps(value)}"
+                           for key, value in settings.tags]
+            self.lines.append("  }")
 
     def index(self, index: IndexSchema) -> None:
         pairs: list[tuple[str, object]] = [("name", index.name)]
@@ -212,6 +302,34 @@ class _TerraformWriter:
         for name, value in pairs:
             self.assign(name, value, indent="    ")
         self.lines.append("  }")
+
+
+_ASSIGNMENT = re.compile(r'^(\s*)("[^"]*"|\w+) = (.*)$')
+
+
+def _aligned(lines: list[str]) -> list[str]:
+    """Lines with the `=` of each run of consecutive assignments at one indent aligned,
+    as `terraform fmt` writes them."""
+    result: list[str] = []
+    run: list[re.Match[str]] = []
+
+    def flush() -> None:
+        width = max((len(match[2]) for match in run), default=0)
+        result.extend(f"{m[1]}{m[2]:<{width}} = {m[3]}" for m in run)
+        run.clear()
+
+    for line in lines:
+        match = _ASSIGNMENT.match(line)
+        if match and match[3] != "{" and (not run or run[0][1] == match[1]):
+            run.append(match)
+            continue
+        flush()
+        if match and match[3] != "{":
+            run.append(match)
+        else:
+            result.append(line)
+    flush()
+    return result
 
 
 def _hcl(value: object) -> str:
@@ -361,6 +479,8 @@ class _Merger:
             read_capacity=table.read_capacity,
             write_capacity=table.write_capacity,
             ttl_attribute=self.ttl[0] if self.ttl else None,
+            settings=TableSettings.of(table),
+            prefix=table.prefix,
         )
 
 

@@ -271,7 +271,7 @@ class Session:
     def table_name(self, target: Table[Any] | type[BaseModel]) -> str:
         """The physical name of a table (or a model's table), prefix included."""
         table = target if isinstance(target, Table) else compiled_of(target).table
-        return f"{self.table_prefix}{table.name}"
+        return table.physical_name(self.table_prefix)
 
     async def send(
         self, operation: str, request: Mapping[str, Any], *, table: str | None = None

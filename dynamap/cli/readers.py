@@ -1,9 +1,12 @@
 """Reading rows to import: JSON arrays, JSON Lines (with MongoDB extended JSON) and CSV.
 
-A file that cannot be parsed is malformed and stops the import before anything is
-written (`CommandError`, naming the line). A row that parses but is not usable (not
-an object, a bad `$date`) is the row's own problem: `prepare` raises `RowError`
-and the row goes to the rejects file.
+A JSON array that cannot be parsed stops the import before anything is written
+(`CommandError`). In JSON Lines and CSV each row stands alone: a line that is not
+JSON, or a CSV row with too many or too few cells, is that row's problem, like a row
+that parses but is not usable (not an object, a bad `$date`): `prepare` raises
+`RowError` and the row goes to the rejects file, so that every bad line is reported
+in one run. In CSV an unquoted empty cell is NULL (None) and a quoted one (`""`) the
+empty string, as PostgreSQL's `COPY ... CSV` writes them.
 
 MongoDB extended JSON, as `mongoexport` writes it, is turned into plain values:
 `{"$oid": "..."}` -> str, `{"$date": "2024-03-15T12:00:00Z"}` or
@@ -14,8 +17,7 @@ Decimal.
 
 from __future__ import annotations
 
-import csv
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal, InvalidOperation
@@ -25,12 +27,14 @@ from typing import Any, Literal, cast
 import orjson
 
 from dynamap.cli.errors import CommandError
+from dynamap.migrate.csvparse import CsvRow, parse_csv
 
 __all__ = [
     "FORMATS",
     "Format",
     "Row",
     "RowError",
+    "Unreadable",
     "detect_format",
     "from_extended_json",
     "prepare",
@@ -41,7 +45,14 @@ Format = Literal["json", "jsonl", "csv"]
 FORMATS: tuple[str, ...] = ("auto", "json", "jsonl", "csv")
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_EXTRA_CELLS = "\0extra"  # where csv.DictReader puts cells beyond the header
+
+
+@dataclass(frozen=True, slots=True)
+class Unreadable:
+    """The data of a row that could not be parsed: why, and its text."""
+
+    problem: str
+    text: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,7 +62,8 @@ class Row:
     Attributes:
         number: its position among the rows, from 1 (what `--resume` counts).
         line: the line it starts on (for a JSON array: its position in the array).
-        data: the row as read: a JSON value, or a CSV row without its empty cells.
+        data: the row as read: a JSON value, a CSV row ({header: text, or None for
+            NULL}), or `Unreadable` when the line could not be parsed.
     """
 
     number: int
@@ -129,37 +141,37 @@ def _json_lines(path: Path) -> Iterator[Row]:
             text = line.lstrip(b"\xef\xbb\xbf") if line_number == 1 else line
             if not text.strip():
                 continue
-            try:
-                data = orjson.loads(text)
-            except orjson.JSONDecodeError as error:
-                raise CommandError(
-                    f"{path} line {line_number} is not valid JSON ({error}); fix or remove "
-                    "that line (JSON Lines needs one complete object per line)"
-                ) from error
             number += 1
+            try:
+                data: Any = orjson.loads(text)
+            except orjson.JSONDecodeError as error:
+                data = Unreadable(f"not valid JSON ({error})",
+                                  text.decode("utf-8", "replace").rstrip("\n"))
             yield Row(number, line_number, data)
 
 
 def _csv_rows(path: Path) -> Iterator[Row]:
-    with path.open(newline="", encoding="utf-8-sig") as stream:
-        reader = csv.DictReader(stream, restkey=_EXTRA_CELLS)
-        start = 1
-        try:
-            for number, record in enumerate(reader, start=1):
-                yield Row(number, start + 1, _csv_record(record))
-                start = reader.line_num
-        except csv.Error as error:
-            raise CommandError(
-                f"{path} line {reader.line_num} is not valid CSV ({error}); fix the file"
-            ) from error
-        except UnicodeDecodeError as error:
-            raise CommandError(f"{path} is not UTF-8 text ({error}); re-save it as UTF-8") \
-                from error
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise CommandError(f"{path} is not UTF-8 text ({error}); re-save it as UTF-8") \
+            from error
+    rows = parse_csv(text)
+    header = next(rows, None)
+    if header is None:
+        return
+    names = [cell or "" for cell in header.cells]
+    for number, row in enumerate(rows, start=1):
+        yield Row(number, row.line, _csv_data(names, row))
 
 
-def _csv_record(record: Mapping[str | None, Any]) -> dict[str, Any]:
-    return {str(name): value for name, value in record.items()
-            if value is not None and value != ""}
+def _csv_data(names: list[str], row: CsvRow) -> Any:
+    if row.problem is not None:
+        return Unreadable(row.problem, row.text)
+    if len(row.cells) != len(names):
+        return Unreadable(f"the row has {len(row.cells)} cells, the header {len(names)}",
+                          row.text)
+    return dict(zip(names, row.cells, strict=True))
 
 
 def prepare(data: Any, renames: Sequence[tuple[str, str]]) -> dict[str, Any]:
@@ -169,11 +181,10 @@ def prepare(data: Any, renames: Sequence[tuple[str, str]]) -> dict[str, Any]:
         RowError: the row is not an object, has surplus CSV cells, or holds a bad
             extended-JSON value.
     """
+    if isinstance(data, Unreadable):
+        raise RowError(data.problem)
     if not isinstance(data, dict):
         raise RowError(f"a row must be an object, not a JSON {_json_kind(data)}")
-    if _EXTRA_CELLS in data:
-        surplus = len(data[_EXTRA_CELLS])
-        raise RowError(f"the row has {surplus} more cell(s) than the header")
     converted: dict[str, Any] = from_extended_json(data)
     for old, new in renames:
         if old in converted:

@@ -23,6 +23,7 @@ from dynamap.cli.console import echo, note, status_console
 from dynamap.cli.errors import EXIT_ATTENTION, CommandError
 from dynamap.cli.targets import Targets, load_targets
 from dynamap.declarations import BillingMode, Table
+from dynamap.drift import MANUAL, REPLACE_INDEX, UPDATE
 from dynamap.schema import TableSchema
 from dynamap.session import Session
 from dynamap.tables import TablePlan, apply_plan, describe_table, drop_table, plan_table, schema_of
@@ -46,15 +47,20 @@ TARGETS = click.argument("targets", nargs=-1, required=True, metavar="TARGET..."
               help="Print the CreateTable requests (one JSON document per table) instead.")
 @click.option("--format", "output_format", type=click.Choice(FORMATS), default=None,
               help="What --dry-run prints [default: json]; implies --dry-run.")
+@click.option("--replace-indexes", is_flag=True,
+              help="Delete and re-create GSIs whose keys or projection differ from the "
+                   "models (queries on them fail until they are ACTIVE again).")
 def create_tables(
     targets: tuple[str, ...], billing_mode: str | None, dry_run: bool,
-    output_format: str | None, **options: Any,
+    output_format: str | None, replace_indexes: bool, **options: Any,
 ) -> None:
-    """Create the tables of the models in TARGET.
+    """Create the tables of the models in TARGET, or bring them in line.
 
     TARGET is a module, a package (with its submodules) or a .py file. Missing
-    tables are created, missing GSIs added one at a time, TTL enabled, and every
-    table waited for until ACTIVE. Running it again changes nothing.
+    tables are created, missing GSIs added one at a time, billing, throughput, stream
+    and table settings updated, TTL enabled, and every table waited for until ACTIVE.
+    What needs a new table (keys, key types, LSIs) is refused and named. Running it
+    again changes nothing.
     """
     connection = connection_from(options)
     schemas = _schemas(load_targets(targets), billing_mode)
@@ -63,7 +69,7 @@ def create_tables(
         echo(render(schemas, output_format or "json", prefix))
         _note_ttl(schemas, output_format or "json", prefix)
         return
-    asyncio.run(_create(connection, schemas))
+    asyncio.run(_create(connection, schemas, replace_indexes))
 
 
 def _prefix(connection: Connection) -> str:
@@ -101,6 +107,11 @@ def _note_ttl(schemas: Sequence[TableSchema], output_format: str, prefix: str) -
     if output_format != "json":
         return
     for schema in schemas:
+        if schema.settings.point_in_time_recovery:
+            note(f"note: CreateTable cannot turn on point-in-time recovery; after creating "
+                 f"the table run `aws dynamodb update-continuous-backups --table-name "
+                 f"{schema.physical_name(prefix)} --point-in-time-recovery-specification "
+                 "PointInTimeRecoveryEnabled=true`")
         if schema.ttl_attribute:
             note(f"note: CreateTable cannot enable TTL; after creating the table run `aws "
                  f"dynamodb update-time-to-live --table-name {schema.physical_name(prefix)} "
@@ -108,11 +119,13 @@ def _note_ttl(schemas: Sequence[TableSchema], output_format: str, prefix: str) -
                  f"{schema.ttl_attribute}`")
 
 
-async def _create(connection: Connection, schemas: Sequence[TableSchema]) -> None:
+async def _create(
+    connection: Connection, schemas: Sequence[TableSchema], replace_indexes: bool
+) -> None:
     started = time.monotonic()
     async with open_session(connection) as db:
         plans = await _plans(db, schemas)
-        _refuse_conflicts(plans)
+        _refuse_conflicts(plans, replace_indexes)
         for table_plan in plans:
             _note_extra_indexes(table_plan)
         pending = [table_plan for table_plan in plans if not table_plan.in_sync]
@@ -125,7 +138,8 @@ async def _create(connection: Connection, schemas: Sequence[TableSchema]) -> Non
                 def say(message: str, status: Any = status) -> None:
                     status.update(f"{message}, waiting until ACTIVE")
 
-                await apply_plan(db.transport, table_plan, prefix=db.table_prefix, progress=say)
+                await apply_plan(db.transport, table_plan, prefix=db.table_prefix, progress=say,
+                                 replace_indexes=replace_indexes)
             echo(f"{table_plan.name}:")
             for line in plan_lines(table_plan):
                 echo(f"  {line}")
@@ -139,12 +153,24 @@ async def _plans(db: Session, schemas: Sequence[TableSchema]) -> list[TablePlan]
     return [await plan_table(db.transport, schema, db.table_prefix) for schema in schemas]
 
 
-def _refuse_conflicts(plans: Sequence[TablePlan]) -> None:
+def _refuse_conflicts(plans: Sequence[TablePlan], replace_indexes: bool) -> None:
     for table_plan in plans:
         if table_plan.conflicts:
             raise CommandError(
                 f"table {table_plan.name} exists but cannot be changed to match the models: "
-                + "; ".join(table_plan.conflicts)
+                + "; ".join(table_plan.conflicts) + " (it needs a new table: create one and "
+                "migrate with `dynamap export` / `dynamap import --restore`)"
+            )
+        manual = [drift.what for drift in table_plan.of_kind(MANUAL)]
+        if manual:
+            raise CommandError(f"table {table_plan.name} needs a step by hand: "
+                               + "; ".join(manual))
+        replace = [drift.what for drift in table_plan.of_kind(REPLACE_INDEX)]
+        if replace and not replace_indexes:
+            raise CommandError(
+                f"table {table_plan.name} has indexes that differ from the models: "
+                + "; ".join(replace) + "; run create-tables with --replace-indexes to delete "
+                "and re-create them"
             )
 
 
@@ -166,8 +192,10 @@ def _count(number: int, noun: str) -> str:
 def plan(targets: tuple[str, ...], **options: Any) -> None:
     """Show what create-tables would change (exit 1 if anything).
 
-    Lists missing tables, missing or undeclared indexes, key-schema differences that
-    cannot be changed in place, and TTL. Exit code 0 means the tables are in sync.
+    Compares keys and attribute types, every GSI's and LSI's keys and projection,
+    billing mode and throughput, TTL, stream, table class, deletion protection,
+    encryption, point-in-time recovery and tags, and prints each difference. Exit code
+    0 means the tables are in sync.
     """
     connection = connection_from(options)
     schemas = _schemas(load_targets(targets), None)
@@ -217,6 +245,10 @@ def plan_lines(table_plan: TablePlan) -> list[str]:
     else:
         lines = [f"+ add index {index.name} ({_index_text(index)})"
                  for index in table_plan.add_indexes]
+        lines += [f"~ {drift.what}" for drift in table_plan.of_kind(UPDATE)]
+        lines += [f"! {drift.what} (create-tables --replace-indexes re-creates it)"
+                  for drift in table_plan.of_kind(REPLACE_INDEX)]
+        lines += [f"! {drift.what}" for drift in table_plan.of_kind(MANUAL)]
     if table_plan.enable_ttl:
         lines.append(f"+ enable TTL on {table_plan.enable_ttl}")
     return lines

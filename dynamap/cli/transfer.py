@@ -1,9 +1,13 @@
 """Moving data in and out: `dynamap import` and `dynamap export`.
 
-Import validates every row with the model before the first write (a malformed file
-stops it there), writes the valid rows in chunks through `Session.put_many` (batched,
-retried, never dropped), records its progress after each chunk for `--resume`, and
-puts the rows the model refuses in a rejects file with their line and the reason.
+Import validates every row with the model before the first write, writes the valid
+rows in chunks through `Session.put_many` (batched, retried, never dropped; one
+`put` per item, with its unique guards, for a model with unique fields), records its
+progress after each chunk for `--resume`, and puts the rows it does not write in a
+rejects file with their line and the reason: rows the model refuses, lines that are
+not JSON (every one of them, in one run), NULLs it will not fill (`--nulls`) and rows
+whose key another row has (`--duplicates`). `--restore` writes each item exactly as
+the file has it, version and timestamps included, so an export imports back as it was.
 
 Export scans a model's items (or every model's items of a target's tables, with a
 parallel scan) into JSON Lines, one `model_dump(mode="json", by_alias=True)` object per
@@ -16,6 +20,7 @@ import asyncio
 import contextlib
 import os
 import time
+from collections import Counter
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,10 +40,20 @@ from dynamap.cli.errors import (
     one_line,
     summarize_validation,
 )
+from dynamap.cli.policies import (
+    DUPLICATE_CHOICES,
+    NULL_CHOICES,
+    DuplicateFinder,
+    NullPolicy,
+    NullRejected,
+    Nulls,
+    unknown_fields,
+)
 from dynamap.cli.readers import FORMATS, Format, Row, RowError, detect_format, prepare, read_rows
 from dynamap.cli.targets import load_model, load_targets, model_spec
 from dynamap.declarations import Table
 from dynamap.errors import DynamapError, InvalidValue
+from dynamap.migrate.store import write_items
 from dynamap.query import Scan
 from dynamap.session import Session, compiled_of
 from dynamap.tables import describe_table
@@ -58,14 +73,19 @@ class _Validator:
 
     model: type[BaseModel]
     renames: Sequence[tuple[str, str]]
+    nulls: NullPolicy
+    unknown: Counter[str] | None = None
 
     def __call__(self, row: Row) -> BaseModel | str:
         try:
-            instance = self.model.model_validate(prepare(row.data, self.renames))
+            data = self.nulls.apply(prepare(row.data, self.renames))
+            if self.unknown is not None:
+                self.unknown.update(unknown_fields(self.model, data))
+            instance = self.model.model_validate(data)
             compiled_of(self.model).to_item(instance)
         except ValidationError as error:
             return summarize_validation(error)
-        except (RowError, InvalidValue) as error:
+        except (RowError, InvalidValue, NullRejected) as error:
             return str(error)
         return instance
 
@@ -77,6 +97,9 @@ class _Survey:
     rows: int = 0
     to_write: int = 0
     rejected: int = 0
+    duplicates: int = 0
+    nulls: list[str] = field(default_factory=list)
+    unknown: Counter[str] = field(default_factory=Counter)
 
 
 @dataclass(slots=True)
@@ -90,6 +113,9 @@ class _Job:
     rejects: Path
     concurrency: int
     resume: bool
+    duplicates: str = "first"
+    restore: bool = False
+    dropped: set[int] = field(default_factory=set)
     progress_path: Path = field(init=False)
     checkpoint: Checkpoint | None = None
     skipped: int = 0
@@ -115,9 +141,19 @@ class _Job:
               help="Skip the rows an interrupted import of FILE already wrote.")
 @click.option("--concurrency", default=8, show_default=True, type=click.IntRange(1, 64),
               help="Batch writes in flight at once.")
+@click.option("--nulls", type=click.Choice(NULL_CHOICES), default="absent", show_default=True,
+              help="NULL cells: absent (a constant default applies; a default made at "
+                   "import time rejects the row), default (any model default), keep (None).")
+@click.option("--duplicates", type=click.Choice(DUPLICATE_CHOICES), default="first",
+              show_default=True,
+              help="Rows with the same key: keep the first, the last, or reject them all.")
+@click.option("--restore", is_flag=True,
+              help="Write items exactly as the file has them (version and timestamps "
+                   "kept), e.g. to load a `dynamap export`.")
 def import_(
     model: str, file: Path, file_format: str, mappings: tuple[str, ...], rejects: Path | None,
-    resume: bool, concurrency: int, **options: Any,
+    resume: bool, concurrency: int, nulls: Nulls, duplicates: str, restore: bool,
+    **options: Any,
 ) -> None:
     """Import a JSON, JSON Lines or CSV file as MODEL items.
 
@@ -128,12 +164,14 @@ def import_(
     """
     connection = connection_from(options)
     model_class = load_model(model)
-    _refuse_unique(model_class)
+    if restore:
+        _check_restorable(model_class)
     job = _Job(
         source=file, file_format=detect_format(file, file_format),
-        validate=_Validator(model_class, _renames(mappings)), spec=model_spec(model_class),
+        validate=_Validator(model_class, _renames(mappings), NullPolicy(model_class, nulls)),
+        spec=model_spec(model_class),
         rejects=rejects or file.with_name(file.name + ".rejects.jsonl"),
-        concurrency=concurrency, resume=resume,
+        concurrency=concurrency, resume=resume, duplicates=duplicates, restore=restore,
     )
     job.checkpoint = _saved_progress(job)
     survey = _survey(job)
@@ -142,17 +180,19 @@ def import_(
     except KeyboardInterrupt:
         raise CommandError(_interrupted(job), exit_code=EXIT_INTERRUPTED) from None
     _summarize(job, survey, written, elapsed)
-    if survey.rejected:
+    if survey.rejected or survey.duplicates:
         raise click.exceptions.Exit(EXIT_ATTENTION)
 
 
-def _refuse_unique(model: type[BaseModel]) -> None:
-    unique = compiled_of(model).options.unique
-    if unique:
+def _check_restorable(model: type[BaseModel]) -> None:
+    options = compiled_of(model).options
+    managed = [name for name in (options.version, options.created, options.updated) if name]
+    if options.unique and managed:
         raise CommandError(
-            f"{model.__name__} declares unique fields ({', '.join(unique)}), which batched "
-            "writes cannot keep: their marker items need a transaction per item; write "
-            "these items with `db.put` in a script instead"
+            f"{model.__name__} declares unique fields ({', '.join(options.unique)}) and "
+            f"fields dynamap maintains ({', '.join(managed)}): each item is written with "
+            "`put` for its unique guards, which maintains those, so --restore cannot keep "
+            "them as the file has them"
         )
 
 
@@ -182,6 +222,9 @@ def _survey(job: _Job) -> _Survey:
     """Validate every row (the rejects file gets the refused ones) before any write."""
     survey = _Survey()
     skip = job.checkpoint.rows if job.checkpoint else 0
+    finder = DuplicateFinder(job.validate.model, job.duplicates)
+    valid: dict[int, Row] = {}
+    job.validate.unknown = survey.unknown
     with _rejects_file(job.rejects) as rejects, counter("rows") as bar:
         task = bar.add_task("validating", total=None)
         for row in job.rows():
@@ -190,10 +233,22 @@ def _survey(job: _Job) -> _Survey:
             if isinstance(outcome, str):
                 survey.rejected += 1
                 rejects.write(_reject_line(row, outcome))
-            elif row.number > skip:
-                survey.to_write += 1
+            else:
+                reason = finder.add(row.number, row.line, outcome)
+                if reason is None:
+                    valid[row.number] = row
+                else:
+                    finder.dropped[row.number] = reason
+                    valid[row.number] = row
             bar.advance(task)
-    if not survey.rejected:
+        for number, reason in sorted(finder.dropped.items()):
+            rejects.write(_reject_line(valid[number], f"duplicate: {reason}"))
+    job.dropped = set(finder.dropped)
+    survey.duplicates = len(job.dropped)
+    survey.to_write = sum(1 for number in valid if number > skip and number not in job.dropped)
+    survey.nulls = job.validate.nulls.lines()
+    job.validate.unknown = None  # counted once, in this pass
+    if not survey.rejected and not survey.duplicates:
         job.rejects.unlink(missing_ok=True)
     return survey
 
@@ -250,7 +305,7 @@ async def _write_rows(
         if row.number <= checkpoint.rows:
             continue
         outcome = job.validate(row)
-        if not isinstance(outcome, str):
+        if not isinstance(outcome, str) and row.number not in job.dropped:
             chunk.append(outcome)
         done = row.number
         if len(chunk) >= CHUNK_ROWS:
@@ -265,13 +320,33 @@ async def _flush(
 ) -> None:
     if chunk:
         try:
-            await db.put_many(chunk, concurrency=job.concurrency)
+            await _write_chunk(db, job, chunk)
         except DynamapError as error:
             raise CommandError(f"{one_line(error)}; {_resume_hint(job)}") from error
     checkpoint.rows = done
     checkpoint.written += len(chunk)
     checkpoint.save(job.progress_path)
     advance(len(chunk))
+
+
+async def _write_chunk(db: Session, job: _Job, chunk: list[BaseModel]) -> None:
+    """Write one chunk: `put` per item for unique fields (their guards), raw items for
+    `--restore` (nothing maintained), else batched puts."""
+    compiled = compiled_of(job.validate.model)
+    if compiled.options.unique:
+        slots = asyncio.Semaphore(job.concurrency)
+
+        async def put(instance: BaseModel) -> None:
+            async with slots:
+                await db.put(instance)
+
+        await asyncio.gather(*(put(instance) for instance in chunk))
+    elif job.restore:
+        table = db.table_name(job.validate.model)
+        await write_items(db, table, [compiled.to_item(item) for item in chunk],
+                          concurrency=job.concurrency)
+    else:
+        await db.put_many(chunk, concurrency=job.concurrency)
 
 
 def _resume_hint(job: _Job) -> str:
@@ -292,6 +367,17 @@ def _summarize(job: _Job, survey: _Survey, written: int, elapsed: float) -> None
         echo(f"skipped {job.skipped:,} rows written by the interrupted import (--resume)")
     if survey.rejected:
         echo(f"rejected {survey.rejected:,} of {survey.rows:,} rows: see {job.rejects}")
+    if survey.duplicates:
+        echo(f"duplicates: {survey.duplicates:,} rows share a key with another row and were "
+             f"not written (--duplicates {job.duplicates}): see {job.rejects}")
+    if survey.unknown:
+        echo("not imported, the model has no such field:")
+    for name, count in sorted(survey.unknown.items()):
+        echo(f"  {name}: {count:,} rows")
+    if survey.nulls:
+        echo("NULLs filled with the model's default (--nulls):")
+    for line in survey.nulls:
+        echo(line)
 
 
 # -- export ---------------------------------------------------------------------------
@@ -320,7 +406,7 @@ def export(target: str, out: Path, segments: int, **options: Any) -> None:
         note(f"note: skipped {counts[None]:,} items of entities no model declares")
     for model, path in plan.files.items():
         if counts.get(model):
-            echo(f"  import them with: dynamap import {model_spec(model)} {path}")
+            echo(f"  import them with: dynamap import {model_spec(model)} {path} --restore")
 
 
 @dataclass(frozen=True, slots=True)

@@ -20,7 +20,7 @@ from typing import Any
 import httpx
 
 from dynamap import Session
-from examples._migration import MigrationReport
+from dynamap.migrate import MigrationReport
 from examples._runner import run_on_dynamodb
 from examples.page_manager.api import create_app
 from examples.page_manager.migration import migrate_local_storage
@@ -59,9 +59,11 @@ async def run(db: Session, workdir: Path) -> MigrationReport:
     source = workdir / "pages.json"
     source.write_text(json.dumps(sample_export()), encoding="utf-8")
     report = await migrate_local_storage(db, source, rejects_path=workdir / "rejects.jsonl")
-    print("migration:", report.summary())
-    for reject in report.rejects:
-        print(f"  rejected {reject.source}: {reject.reason}")
+    print("migration:", "verified" if report.ok else "FAILED")
+    print(report.summary())
+    for entity in report.entities:
+        for problem in (*entity.rejected, *entity.duplicates):
+            print(f"  rejected {problem.where}: {problem.reason}")
 
     newest = await published_pages(db).limit(3).all()
     print("newest published pages:", [page.title for page in newest])

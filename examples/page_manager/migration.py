@@ -11,54 +11,63 @@ pages, each with its nodes nested (camelCase, as the TypeScript interfaces have 
 ```
 
 `migrate_local_storage` takes that export (`JSON.stringify(localStorage.getItem('pages'))`
-saved to a file), and:
+saved to a file) and runs `dynamap.migrate` over it, pages first, then the nodes
+nested in them:
 
-1. validates every page and node before anything is written: types as the interfaces
-   declare them, no unknown fields, a node's `pageId` equal to its page's id, no
-   duplicate ids, no item over DynamoDB's size limit. A refused page takes its nodes
-   with it; a refused node leaves its page alone. Refused records go to the rejects
-   report with the reason, never to the table;
-2. gives each record a `createdAt` (kept when the export has one), increasing in the
-   order of the export, so that "newest first" and "creation order" mean what they
-   meant in the application;
-3. writes pages and nodes with `Session.put_many` (batches of 25, retried, nothing
-   dropped);
-4. reads every page back with its nodes (one query per page) and compares the counts
-   and every field with what was meant to be written.
+1. every page and node is checked before anything of its kind is written: types as
+   the interfaces declare them (no coercion of strings and booleans), a node's
+   `pageId` equal to its page's id, no item over DynamoDB's size limit. A refused page
+   takes its nodes with it (their page was not migrated); a refused node leaves its
+   page alone. A repeated id is a duplicate, naming the record it collides with. A
+   field the interfaces do not have is reported by name and count;
+2. a record without `createdAt` gets one, increasing in the order of the export
+   (so that "newest first" and "creation order" mean what they meant in the
+   application), from the run's time. Those times are made up by the run, so a rerun
+   keeps what the first run stored: nothing is re-stamped;
+3. pages and nodes are written as they are, in batches; an item already stored as the
+   run would write it is left alone;
+4. the export is read again and every page and node is compared, field by field, with
+   the table read plainly.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
-from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, StrictStr, ValidationError
 from pydantic.alias_generators import to_camel
 
-from dynamap import InvalidValue, Session, utcnow
-from examples._migration import MigrationReport, describe_validation_error
+from dynamap import Session
+from dynamap.migrate import (
+    Children,
+    Context,
+    Entity,
+    JsonDocument,
+    MigrationReport,
+    Reject,
+    SourceError,
+    describe_validation,
+    migrate,
+)
 from examples.page_manager.models import Node, Page
-from examples.page_manager.service import get_page_with_nodes
 
-__all__ = ["MigrationError", "load_local_storage", "migrate_local_storage", "plan_import"]
+__all__ = ["MigrationError", "export_entities", "load_local_storage", "migrate_local_storage"]
 
 Id = Annotated[StrictStr, Field(min_length=1)]
-_IGNORED_IN_COMPARISON = frozenset({"updated_at"})
 
 
-class MigrationError(Exception):
+class MigrationError(SourceError):
     """The export as a whole cannot be read (not JSON, or not an array of pages)."""
 
 
 class _Exported(BaseModel):
-    """The localStorage shape: camelCase names, nothing unknown, no coercion of strings
-    and booleans."""
+    """The localStorage shape: camelCase names, no coercion of strings and booleans
+    (fields it does not know are reported by the migration as not mapped)."""
 
-    model_config = ConfigDict(alias_generator=to_camel, extra="forbid")
+    model_config = ConfigDict(alias_generator=to_camel)
 
 
 class ExportedNode(_Exported):
@@ -85,21 +94,6 @@ class ExportedPage(_Exported):
     created_at: datetime | None = None
 
 
-@dataclass(slots=True)
-class ImportPlan:
-    """The validated records, ready to write: each page with its nodes."""
-
-    pages: list[tuple[Page, list[Node]]] = field(default_factory=list)
-
-    def items(self) -> list[Page | Node]:
-        """Every item to write, each page before its nodes."""
-        items: list[Page | Node] = []
-        for page, nodes in self.pages:
-            items.append(page)
-            items.extend(nodes)
-        return items
-
-
 def load_local_storage(path: Path) -> list[Any]:
     """Read an export of `localStorage.getItem('pages')`.
 
@@ -115,99 +109,57 @@ def load_local_storage(path: Path) -> list[Any]:
     return data
 
 
-class _Planner:
-    """Validates an export record by record into an `ImportPlan` and the report."""
-
-    def __init__(self, report: MigrationReport, started: datetime) -> None:
-        self.report = report
-        self.clock = started
-        self.plan = ImportPlan()
-        self.page_ids: set[str] = set()
-
-    def next_time(self, given: datetime | None) -> datetime:
-        self.clock += timedelta(microseconds=1)
-        if given is None:
-            return self.clock
-        return given.replace(tzinfo=UTC) if given.tzinfo is None else given.astimezone(UTC)
-
-    def add_page(self, position: int, record: Any) -> None:
-        where = f"pages[{position}]"
-        self.report.read += 1
-        try:
-            exported = ExportedPage.model_validate(record)
-        except ValidationError as error:
-            self.report.reject(where, describe_validation_error(error), record)
-            self.reject_nested(where, record, "its page was rejected")
-            return
-        if exported.id in self.page_ids:
-            self.report.reject(where, f"duplicate page id {exported.id!r}", record)
-            self.reject_nested(where, record, "its page was rejected")
-            return
-        page = Page(id=exported.id, title=exported.title, is_published=exported.is_published,
-                    created_at=self.next_time(exported.created_at))
-        if not self.fits(where, page, record):
-            self.reject_nested(where, record, "its page was rejected")
-            return
-        self.page_ids.add(page.id)
-        nodes = self.nodes_of(where, page, exported.nodes)
-        self.plan.pages.append((page, nodes))
-
-    def nodes_of(self, where: str, page: Page, records: list[Any]) -> list[Node]:
-        nodes: dict[str, Node] = {}
-        for position, record in enumerate(records):
-            node = self.node(f"{where}.nodes[{position}]", page, record, nodes)
-            if node is not None:
-                nodes[node.id] = node
-        return list(nodes.values())
-
-    def node(self, where: str, page: Page, record: Any, seen: dict[str, Node]) -> Node | None:
-        self.report.read += 1
-        try:
-            exported = ExportedNode.model_validate(record)
-        except ValidationError as error:
-            self.report.reject(where, describe_validation_error(error), record)
-            return None
-        problem = None
-        if exported.page_id != page.id:
-            problem = f"pageId {exported.page_id!r} is not its page's id {page.id!r}"
-        elif exported.id in seen:
-            problem = f"duplicate node id {exported.id!r} in page {page.id!r}"
-        if problem is not None:
-            self.report.reject(where, problem, record)
-            return None
-        values = exported.model_dump(exclude={"created_at"}, exclude_none=True)
-        node = Node(**values, created_at=self.next_time(exported.created_at))
-        return node if self.fits(where, node, record) else None
-
-    def fits(self, where: str, item: Page | Node, record: Any) -> bool:
-        try:
-            item.to_item()
-        except InvalidValue as error:
-            self.report.reject(where, str(error), record)
-            return False
-        return True
-
-    def reject_nested(self, where: str, record: Any, reason: str) -> None:
-        nodes = record.get("nodes") if isinstance(record, dict) else None
-        for position, node in enumerate(nodes if isinstance(nodes, list) else []):
-            self.report.read += 1
-            self.report.reject(f"{where}.nodes[{position}]", reason, node)
+def _strict(exported: type[BaseModel], document: dict[str, Any]) -> None:
+    try:
+        exported.model_validate(document)
+    except ValidationError as error:
+        raise Reject(describe_validation(error)) from None
 
 
-def plan_import(
-    records: list[Any], report: MigrationReport, *, started: datetime | None = None
-) -> ImportPlan:
-    """Validate an export into the items to write; refused records go to `report`.
+def _created(document: dict[str, Any], context: Context, offset: int) -> None:
+    if "createdAt" not in document:
+        document["createdAt"] = context.now + timedelta(microseconds=offset)
+        context.stamp("createdAt")
+        context.note("createdAt: not in the export, the run's time in export order")
 
-    Args:
-        records: the parsed export (a list of pages).
-        report: where rejects (and the count of records read) are recorded.
-        started: the base of generated `createdAt` values (default: now).
+
+def _page(document: dict[str, Any], context: Context) -> dict[str, Any]:
+    _strict(ExportedPage, {**document, "nodes": []})
+    _created(document, context, context.meta["position"] * _PER_PAGE)
+    return document
+
+
+def _node(document: dict[str, Any], context: Context) -> dict[str, Any]:
+    _strict(ExportedNode, document)
+    page_id = context.meta["parent"].get("id")
+    if document.get("pageId") != page_id:
+        raise Reject(f"pageId {document.get('pageId')!r} is not its page's id {page_id!r}")
+    page, position = context.meta["position"]
+    _created(document, context, page * _PER_PAGE + position + 1)
+    return document
+
+
+_PER_PAGE = 100_000
+_NODE_FIELDS = ("id", "pageId", "title", "description", "prompt", "generatedImages",
+                "predictionId", "predictionStatus", "createdAt")
+
+
+def export_entities(source: Path) -> list[Entity]:
+    """The export's pages and nodes as migration entities.
+
+    Raises:
+        MigrationError: the file cannot be read as an array of pages.
     """
-    planner = _Planner(report, started or utcnow())
-    for position, record in enumerate(records):
-        planner.add_page(position, record)
-    return planner.plan
+    load_local_storage(source)
+    pages = JsonDocument(source, label="pages")
+    return [
+        Entity("pages", pages, Page,
+               fields={name: name for name in ("id", "title", "isPublished", "createdAt")},
+               ignore=("nodes",), transform=_page),
+        Entity("nodes", Children(pages, "nodes"), Node,
+               fields={name: name for name in _NODE_FIELDS}, references={"pageId": "pages"},
+               transform=_node),
+    ]
 
 
 async def migrate_local_storage(
@@ -223,61 +175,17 @@ async def migrate_local_storage(
         db: an open session; the `PageManager` table must exist.
         source: the export, a JSON file.
         rejects_path: where to write the rejects as JSON Lines (skipped when None).
-        concurrency: how many pages are read back at once while verifying.
+        concurrency: requests in flight at once.
 
     Returns:
-        The report: counts read, imported per entity, rejects, and the verification.
+        The report: per entity, what was read, written, unchanged, rejected, duplicate,
+        and the check against the export.
 
     Raises:
         MigrationError: the file cannot be read as an array of pages.
         BatchIncomplete: some items could not be written within the retry budget.
     """
-    report = MigrationReport()
-    plan = plan_import(load_local_storage(source), report)
-    await db.put_many(plan.items())
-    report.count("page", len(plan.pages))
-    report.count("node", sum(len(nodes) for _, nodes in plan.pages))
-    await verify(db, plan, report, concurrency=concurrency)
+    report = await migrate(db, export_entities(source), concurrency=concurrency)
     if rejects_path is not None:
         report.write_rejects(rejects_path)
     return report
-
-
-async def verify(
-    db: Session, plan: ImportPlan, report: MigrationReport, *, concurrency: int = 16
-) -> None:
-    """Read every planned page back with its nodes and compare, field by field."""
-    limit = asyncio.Semaphore(concurrency)
-
-    async def check(page: Page, nodes: list[Node]) -> None:
-        async with limit:
-            found = await get_page_with_nodes(db, page.id)
-        if found is None:
-            report.mismatches.append(f"page {page.id}: missing")
-            return
-        report.verified += _compare(f"page {page.id}", [page], [found.page], report)
-        report.verified += _compare(f"page {page.id} nodes", nodes, found.nodes, report)
-
-    await asyncio.gather(*(check(page, nodes) for page, nodes in plan.pages))
-
-
-def _compare(
-    label: str, expected: list[Page] | list[Node], found: Any, report: MigrationReport
-) -> int:
-    """Compare records by id and content; returns how many matched."""
-    stored = {item.id: _content(item) for item in found}
-    if len(stored) != len(expected):
-        report.mismatches.append(f"{label}: expected {len(expected)}, found {len(stored)}")
-    matched = 0
-    for item in expected:
-        content = stored.get(item.id)
-        if content == _content(item):
-            matched += 1
-        else:
-            state = "missing" if content is None else "differs"
-            report.mismatches.append(f"{label}: {item.id} {state}")
-    return matched
-
-
-def _content(item: BaseModel) -> dict[str, Any]:
-    return item.model_dump(exclude=set(_IGNORED_IN_COMPARISON))

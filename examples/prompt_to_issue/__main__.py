@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 
 from dynamap import Session
-from examples._migration import MigrationReport
+from dynamap.migrate import MigrationReport
 from examples._runner import run_on_dynamodb
 from examples.prompt_to_issue.legacy import create_database
 from examples.prompt_to_issue.migration import migrate_sqlite
@@ -105,10 +105,11 @@ async def run(db: Session, workdir: Path) -> MigrationReport:
     source = workdir / "prompt-to-issue.sqlite"
     write_sample_database(source)
     report = await migrate_sqlite(db, source, rejects_path=workdir / "rejects.jsonl")
-    print("migration:", report.summary())
-    for reject in report.rejects:
-        print(f"  rejected {reject.source}: {reject.reason}")
-    print("requests sent:", dict(sorted(db.stats.requests.items())))
+    print("migration:", "verified" if report.ok else "FAILED")
+    print(report.summary())
+    for entity in report.entities:
+        for problem in entity.rejected:
+            print(f"  rejected {problem.where}: {problem.reason}")
     return report
 
 

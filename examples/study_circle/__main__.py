@@ -32,6 +32,7 @@ from .models import (
     Template,
     User,
     study_circle_session,
+    table_prefix,
 )
 from .repository import (
     content_of,
@@ -51,8 +52,10 @@ from .repository import (
 SAMPLE_DUMP = {
     "users.json": [
         '{"_id":{"$oid":"65a000000000000000000001"},"username":"lin","email":"lin@example.com",'
-        '"password":"$2b$10$abc","role":"teacher","apiUsage":{"tokensUsed":{"$numberLong":'
-        '"120000"}},"createdAt":{"$date":"2024-01-10T08:00:00.000Z"},"__v":0}',
+        '"password":"$2b$10$abc","role":"teacher","avatar":"https://img.example/lin.png",'
+        '"preferences":{"theme":"dark"},"apiUsage":{"requests":{"$numberInt":"12"},'
+        '"credits":{"$numberDecimal":"4.5"},"tokensUsed":{"$numberLong":"120000"}},'
+        '"createdAt":{"$date":"2024-01-10T08:00:00.000Z"},"__v":0}',
         '{"_id":{"$oid":"65a000000000000000000002"},"username":"lin2","email":"lin@example.com",'
         '"password":"$2b$10$def","createdAt":{"$date":{"$numberLong":"1704873600000"}}}',
         '{"_id":{"$oid":"65a000000000000000000003"},"username":"sam",',
@@ -140,15 +143,17 @@ async def migrate(db: Session) -> None:
         for name, lines in SAMPLE_DUMP.items():
             (Path(directory) / name).write_text("\n".join(lines) + "\n", encoding="utf-8")
         report = await import_dump(db, Path(directory))
-    print("migration:", report.summary())
-    for reject in report.rejects:
-        print(f"  rejected {reject.source}: {reject.reason}")
+    print("migration:", "verified" if report.ok else "FAILED")
+    print(report.summary())
+    for entity in report.entities:
+        for problem in (*entity.rejected, *entity.duplicates):
+            print(f"  rejected {problem.where}: {problem.reason}")
 
 
 async def tour(drop: bool) -> None:
     """Run every access pattern once; drop the tables afterwards if `drop`."""
     async with study_circle_session() as db:
-        print("table prefix:", repr(db.table_prefix), "-> users table",
+        print("table prefix:", repr(table_prefix()), "-> users table",
               db.table_name(User))
         print("tables:", await db.create_tables(*ALL_MODELS) or "already there")
         ada, grace, _ = await people(db)

@@ -14,8 +14,10 @@ app's documents have them; Python code uses snake_case field names.
 |             |      | category), PublicTemplatesIndex (isPublic, createdAt)                   |
 
 The physical names carry the seed's `DYNAMODB_TABLE_PREFIX` (`ai-study-circle` gives
-`ai-study-circle-users`): `study_circle_session()` maps it to the session's table
-prefix. `isPublic` is a `NumericBool` (stored as N 0/1), because a DynamoDB key
+`ai-study-circle-users`), declared once as `STUDY_CIRCLE_PREFIX`, a `TablePrefix`
+every table holds: `Session`, `dynamap create-tables` / `plan` and the CloudFormation
+and Terraform output all name the tables by it, read from the environment at the time.
+`isPublic` is a `NumericBool` (stored as N 0/1), because a DynamoDB key
 cannot be a BOOL. `email` and `username` are unique: besides the GSIs that find a
 user by them, dynamap keeps one guard per value, so two users can never share one.
 
@@ -24,18 +26,18 @@ Keys and indexes are annotated `ClassVar[...]`, which pydantic's mypy plugin nee
 
 from __future__ import annotations
 
-import os
 from datetime import datetime
 from typing import Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.alias_generators import to_camel
 
-from dynamap import GSI, Key, Model, NumericBool, Session, Table, new_id, utcnow
+from dynamap import GSI, Key, Model, NumericBool, Session, Table, TablePrefix, new_id, utcnow
 
 __all__ = [
     "ALL_MODELS",
     "DEFAULT_TABLE_PREFIX",
+    "STUDY_CIRCLE_PREFIX",
     "ApiUsage",
     "Attempt",
     "Content",
@@ -53,16 +55,25 @@ __all__ = [
 #: The seed's default `DYNAMODB_TABLE_PREFIX`.
 DEFAULT_TABLE_PREFIX = "ai-study-circle"
 
+#: The app's table prefix: `$DYNAMODB_TABLE_PREFIX` (default `ai-study-circle`) and a
+#: dash before each table's name.
+STUDY_CIRCLE_PREFIX = TablePrefix("DYNAMODB_TABLE_PREFIX", separator="-",
+                                  default=DEFAULT_TABLE_PREFIX)
+
 
 def table_prefix() -> str:
-    """The session table prefix for the seed's `DYNAMODB_TABLE_PREFIX`: its value and
-    a dash, so that `ai-study-circle` names the users table `ai-study-circle-users`."""
-    return f"{os.environ.get('DYNAMODB_TABLE_PREFIX') or DEFAULT_TABLE_PREFIX}-"
+    """The app's prefix as it joins a name now, e.g. `ai-study-circle-`."""
+    return STUDY_CIRCLE_PREFIX.apply("")
 
 
 def study_circle_session(**options: Any) -> Session:
-    """A new `Session` with the app's table prefix; other options as `Session` takes them."""
-    return Session(table_prefix=table_prefix(), **options)
+    """A new `Session` (the tables carry the app's prefix themselves); options as
+    `Session` takes them."""
+    return Session(**options)
+
+
+def _table(name: str) -> Table[Any]:
+    return Table(name, prefix=STUDY_CIRCLE_PREFIX)
 
 
 class CamelModel(BaseModel):
@@ -90,6 +101,7 @@ class Preferences(CamelModel):
     """What a user has chosen for the summaries and exams made for them."""
 
     language: str = "en"
+    theme: str = "light"
     summary_length: Literal["short", "medium", "long"] = "medium"
     difficulty: Literal["easy", "medium", "hard"] = "medium"
 
@@ -97,13 +109,15 @@ class Preferences(CamelModel):
 class ApiUsage(CamelModel):
     """How much of the AI API a user has used in the current period."""
 
+    requests: int = 0
+    credits: float = 0
     summaries_generated: int = 0
     exams_generated: int = 0
     tokens_used: int = 0
     period_start: datetime | None = None
 
 
-class User(Document, table=Table("users"), entity="user", unique=("email", "username")):
+class User(Document, table=_table("users"), entity="user", unique=("email", "username")):
     """A member, found by id, email or username; email and username are unique."""
 
     pk: ClassVar[Key] = Key("id")
@@ -115,6 +129,7 @@ class User(Document, table=Table("users"), entity="user", unique=("email", "user
     password: str  # a bcrypt hash, never the password itself
     role: Literal["student", "teacher", "admin"] = "student"
     subscription_plan: Literal["free", "pro", "team"] = "free"
+    avatar: str | None = None  # a picture URL
     preferences: Preferences = Field(default_factory=Preferences)
     api_usage: ApiUsage = Field(default_factory=ApiUsage)
 
@@ -122,7 +137,7 @@ class User(Document, table=Table("users"), entity="user", unique=("email", "user
 # -- content, summaries, exams --------------------------------------------------------------
 
 
-class Content(Document, table=Table("content"), entity="content"):
+class Content(Document, table=_table("content"), entity="content"):
     """Study material a user uploaded or pasted, newest first per owner."""
 
     pk: ClassVar[Key] = Key("id")
@@ -139,7 +154,7 @@ class Content(Document, table=Table("content"), entity="content"):
     status: Literal["processing", "ready", "failed"] = "ready"
 
 
-class Summary(Document, table=Table("summaries"), entity="summary"):
+class Summary(Document, table=_table("summaries"), entity="summary"):
     """An AI summary of one piece of content."""
 
     pk: ClassVar[Key] = Key("id")
@@ -174,7 +189,7 @@ class Attempt(CamelModel):
     taken_at: datetime = Field(default_factory=utcnow)
 
 
-class Exam(Document, table=Table("exams"), entity="exam"):
+class Exam(Document, table=_table("exams"), entity="exam"):
     """An AI-made exam on one piece of content, with its attempts."""
 
     pk: ClassVar[Key] = Key("id")
@@ -194,7 +209,7 @@ class Exam(Document, table=Table("exams"), entity="exam"):
 # -- templates --------------------------------------------------------------------------------
 
 
-class Template(Document, table=Table("templates"), entity="template"):
+class Template(Document, table=_table("templates"), entity="template"):
     """A reusable summary or exam configuration, private or shared publicly."""
 
     pk: ClassVar[Key] = Key("id")

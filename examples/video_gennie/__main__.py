@@ -15,7 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from dynamap import utcnow
-from examples._migration import MigrationReport
+from dynamap.migrate import MigrationReport
 from examples._runner import run_on_dynamodb
 from examples.video_gennie.migration import migrate_file_storage, write_state_file
 from examples.video_gennie.models import GenerationState, InitialParams, LanguageCode, Script
@@ -77,9 +77,10 @@ async def run(storage: DynamoDBStorage, workdir: Path) -> MigrationReport:
     files.mkdir()
     write_sample_files(files)
     report = await migrate_file_storage(storage, files, rejects_path=workdir / "rejects.jsonl")
-    print("migration:", report.summary())
-    for reject in report.rejects:
-        print(f"  rejected {reject.source}: {reject.reason}")
+    print("migration:", "verified" if report.ok else "FAILED")
+    print(report.summary())
+    for problem in report["generations"].rejected:
+        print(f"  rejected {problem.where}: {problem.reason}")
     await tour(storage)
     return report
 

@@ -2,47 +2,54 @@
 
 The file storage keeps one JSON document per generation, `<generationId>.json`, in
 one directory, with the state as the application holds it (camelCase names, ISO
-timestamps). `migrate_file_storage`:
+timestamps). `migrate_file_storage` runs `dynamap.migrate` over that directory:
 
-1. reads every `*.json` file of the directory (in a worker thread);
-2. validates each one as a `GenerationState` before anything is written: a file
-   that is not JSON, does not fit the model, is named after another generation, or
-   is over DynamoDB's item size goes to the rejects report, never to the table;
-3. keeps `createdAt` / `updatedAt` as they are (a missing `createdAt` becomes the
-   file's modification time) and gives each state its TTL, `expiresAt`;
-4. writes them with `Session.put_many` (batches of 25, retried, nothing dropped);
-5. reads every one back with `Session.get_many` (batches of 100) and compares it
-   with what was meant to be written.
+1. every `*.json` file is one record; a file that is not JSON, does not fit the
+   model, is named after another generation, or is over DynamoDB's item size is
+   rejected with its name and the reason, never written;
+2. `createdAt` / `updatedAt` are kept as they are; a file without `createdAt` takes
+   the file's modification time (counted in the report);
+3. **retention is an explicit policy.** Each state gets its TTL, `expiresAt` =
+   `createdAt` + `retention` (7 days, as the storage does), unless the file has one.
+   A state whose expiry is already past would be deleted by DynamoDB's TTL within
+   minutes of the migration, so `expired` says what happens to it, and the report
+   counts it: `"renew"` (default: kept, with a fresh expiry, now + retention),
+   `"skip"` (not migrated, reported as skipped) or `"expire"` (migrated with its past
+   expiry: DynamoDB deletes it). `retention=None` migrates every state without a TTL;
+4. the states are written as they are (no timestamp re-stamped); a state already
+   stored as the run would write it is left alone, and a renewed expiry keeps what a
+   previous run stored, so a rerun changes nothing;
+5. the directory is read again and every migrated state is compared, field by field
+   with nested stage maps, with the table read plainly.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import ValidationError
-
-from dynamap import InvalidValue
-from examples._migration import MigrationReport, describe_validation_error
+from dynamap.migrate import (
+    Context,
+    Directory,
+    Entity,
+    MigrationReport,
+    Reject,
+    Skip,
+    SourceError,
+    migrate,
+)
 from examples.video_gennie.models import GenerationState
-from examples.video_gennie.storage import DynamoDBStorage
+from examples.video_gennie.storage import DEFAULT_RETENTION, DynamoDBStorage
 
-__all__ = ["StateFile", "migrate_file_storage", "plan_import", "read_directory",
+__all__ = ["ExpiredPolicy", "comparable", "generation_entity", "migrate_file_storage",
            "write_state_file"]
 
-
-@dataclass(frozen=True, slots=True)
-class StateFile:
-    """One file of the file storage, as read."""
-
-    name: str
-    data: bytes
-    modified: datetime
+ExpiredPolicy = Literal["renew", "skip", "expire"]
+_FIELDS = ("generationId", "initialParams", "script", "audio", "keywords", "clips",
+           "baseVideo", "finalVideo", "youtube", "createdAt", "updatedAt", "expiresAt")
 
 
 def write_state_file(directory: Path, state: GenerationState) -> Path:
@@ -53,64 +60,77 @@ def write_state_file(directory: Path, state: GenerationState) -> Path:
     return path
 
 
-def read_directory(directory: Path) -> list[StateFile]:
-    """Every `*.json` file of the file storage's directory, in name order.
+def _instant(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    if not isinstance(value, str):
+        raise Reject(f"expected an ISO timestamp, got {value!r}")
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        raise Reject(f"not an ISO timestamp: {value!r}") from None
 
-    Raises:
-        NotADirectoryError: `directory` is not a directory.
-    """
+
+class _Retention:
+    """The transform: file name check, creation time, and the retention policy."""
+
+    def __init__(self, retention: timedelta | None, expired: ExpiredPolicy) -> None:
+        self.retention, self.expired = retention, expired
+
+    def __call__(self, document: dict[str, Any], context: Context) -> dict[str, Any] | Skip:
+        if f"{document.get('generationId')}.json" != context.where:
+            raise Reject(f"the file holds generation {document.get('generationId')!r}")
+        if "createdAt" not in document:
+            document["createdAt"] = context.meta["modified"].isoformat()
+            context.note("createdAt: not in the file, the file's modification time")
+        if "updatedAt" not in document:
+            document["updatedAt"] = document["createdAt"]
+            context.note("updatedAt: not in the file, its createdAt")
+        if self.retention is None:
+            document.pop("expiresAt", None)
+            return document
+        return self.expiry(document, context)
+
+    def expiry(self, document: dict[str, Any], context: Context) -> dict[str, Any] | Skip:
+        assert self.retention is not None
+        if "expiresAt" in document:
+            expires = _instant(document["expiresAt"])
+        else:
+            expires = _instant(document["createdAt"]) + self.retention
+        expires = expires.replace(microsecond=0)
+        if expires > context.now:
+            document["expiresAt"] = expires.isoformat()
+            return document
+        if self.expired == "skip":
+            context.note("already past retention: skipped")
+            return Skip(f"its expiry {expires.isoformat()} is already past (expired='skip')")
+        if self.expired == "expire":
+            context.note("already past retention: migrated with the past expiry, "
+                         "DynamoDB's TTL deletes them")
+            document["expiresAt"] = expires.isoformat()
+            return document
+        context.note(f"already past retention: kept with a fresh expiry (now + "
+                     f"{self.retention})")
+        document["expiresAt"] = (context.now + self.retention).replace(microsecond=0)
+        context.stamp("expiresAt")
+        return document
+
+
+def generation_entity(
+    directory: Path, *, retention: timedelta | None = DEFAULT_RETENTION,
+    expired: ExpiredPolicy = "renew",
+) -> Entity:
+    """The file storage's directory as a migration entity (see the module docstring)."""
     if not directory.is_dir():
-        raise NotADirectoryError(f"{directory} is not a directory")
-    files = []
-    for path in sorted(directory.glob("*.json")):
-        modified = datetime.fromtimestamp(path.stat().st_mtime, UTC)
-        files.append(StateFile(path.name, path.read_bytes(), modified))
-    return files
-
-
-def plan_import(
-    files: list[StateFile], storage: DynamoDBStorage, report: MigrationReport
-) -> list[GenerationState]:
-    """Validate the files into the states to write; refused files go to `report`."""
-    states = []
-    for file in files:
-        report.read += 1
-        state = _state(file, storage, report)
-        if state is not None:
-            states.append(state)
-    return states
-
-
-def _state(
-    file: StateFile, storage: DynamoDBStorage, report: MigrationReport
-) -> GenerationState | None:
-    try:
-        document = json.loads(file.data)
-        state = GenerationState.model_validate(document)
-    except (UnicodeDecodeError, json.JSONDecodeError) as error:
-        report.reject(file.name, f"not JSON: {error}", file.data.decode("utf-8", "replace"))
-        return None
-    except ValidationError as error:
-        report.reject(file.name, describe_validation_error(error), document)
-        return None
-    if f"{state.generation_id}.json" != file.name:
-        report.reject(file.name, f"the file holds generation {state.generation_id!r}",
-                      document)
-        return None
-    state.created_at = state.created_at or file.modified
-    state.updated_at = state.updated_at or state.created_at
-    expires = state.expires_at or storage.expiry(state.created_at)
-    state.expires_at = None if expires is None else expires.replace(microsecond=0)
-    try:
-        state.to_item()
-    except InvalidValue as error:
-        report.reject(file.name, str(error), document)
-        return None
-    return state
+        raise SourceError(f"{directory} is not a directory")
+    return Entity("generations", Directory(directory), GenerationState,
+                  fields={name: name for name in _FIELDS},
+                  transform=_Retention(retention, expired), identity="generationId")
 
 
 async def migrate_file_storage(
-    storage: DynamoDBStorage, directory: Path, *, rejects_path: Path | None = None
+    storage: DynamoDBStorage, directory: Path, *, rejects_path: Path | None = None,
+    retention: timedelta | None = None, expired: ExpiredPolicy = "renew",
 ) -> MigrationReport:
     """Import the file storage's directory into DynamoDB, then verify every state.
 
@@ -118,25 +138,16 @@ async def migrate_file_storage(
         storage: an initialized `DynamoDBStorage` (its table exists).
         directory: the file storage's directory of `<generationId>.json` files.
         rejects_path: where to write the rejects as JSON Lines (skipped when None).
+        retention: how long a migrated generation is kept (default: the storage's).
+        expired: what happens to a generation already past retention (see above).
 
     Raises:
-        NotADirectoryError: `directory` is not a directory.
+        SourceError: `directory` is not a directory.
         BatchIncomplete: some states could not be written within the retry budget.
     """
-    report = MigrationReport()
-    files = await asyncio.to_thread(read_directory, directory)
-    states = plan_import(files, storage, report)
-    await storage.db.put_many(states)
-    report.count("generation", len(states))
-    keys = [{"generation_id": state.generation_id} for state in states]
-    found = await storage.db.get_many(GenerationState, keys)
-    for state, stored in zip(states, found, strict=True):
-        if stored is None:
-            report.mismatches.append(f"{state.generation_id}: missing")
-        elif comparable(stored) != comparable(state):
-            report.mismatches.append(f"{state.generation_id}: differs")
-        else:
-            report.verified += 1
+    keep = retention if retention is not None else storage.retention
+    report = await migrate(storage.db, [generation_entity(directory, retention=keep,
+                                                          expired=expired)])
     if rejects_path is not None:
         report.write_rejects(rejects_path)
     return report

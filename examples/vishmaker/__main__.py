@@ -124,9 +124,11 @@ async def tour(drop: bool) -> None:
             for name, text in SAMPLE_EXPORT.items():
                 (Path(directory) / name).write_text(text, encoding="utf-8")
             report = await import_export(db, Path(directory))
-        print("migration:", report.summary())
-        for reject in report.rejects:
-            print(f"  rejected {reject.source}: {reject.reason}")
+        print("migration:", "verified" if report.ok else "FAILED")
+        print(report.summary())
+        for entity in report.entities:
+            for problem in (*entity.rejected, *entity.duplicates):
+                print(f"  rejected {problem.where}: {problem.reason}")
 
         print("deleted", await delete_tree(db, tree), "items of the project tree")
         if drop:

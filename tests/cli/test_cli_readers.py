@@ -90,21 +90,24 @@ def test_json_lines_numbers_rows_and_lines(tmp_path: Path) -> None:
     assert rows == [(1, 1, {"id": 1}), (2, 3, {"id": 2}), (3, 5, [3])]
 
 
-def test_csv_drops_empty_cells_and_tracks_lines(tmp_path: Path) -> None:
+def test_csv_tells_null_from_empty_and_tracks_lines(tmp_path: Path) -> None:
     path = write(tmp_path, "a.csv",
-                 'id,name,age\n1,Ann,\n2,"Bob\nthe second",41\n3,,7,surplus\n')
+                 'id,name,age\n1,Ann,\n2,"Bob\nthe second",41\n3,,7,surplus\n4,"",\n')
     rows = list(read_rows(path, "csv"))
-    assert [(row.number, row.line) for row in rows] == [(1, 2), (2, 3), (3, 5)]
-    assert rows[0].data == {"id": "1", "name": "Ann"}
+    assert [(row.number, row.line) for row in rows] == [(1, 2), (2, 3), (3, 5), (4, 6)]
+    assert rows[0].data == {"id": "1", "name": "Ann", "age": None}  # NULL
     assert rows[1].data == {"id": "2", "name": "Bob\nthe second", "age": "41"}
-    with pytest.raises(RowError, match="the row has 1 more cell"):
+    with pytest.raises(RowError, match="the row has 4 cells, the header 3"):
         prepare(rows[2].data, [])
+    assert rows[3].data == {"id": "4", "name": "", "age": None}  # "" is the empty string
 
 
 def test_malformed_files_name_the_line(tmp_path: Path) -> None:
-    lines = write(tmp_path, "a.jsonl", '{"id": 1}\n{"id": \n')
-    with pytest.raises(CommandError, match=r"a.jsonl line 2 is not valid JSON"):
-        list(read_rows(lines, "jsonl"))
+    lines = write(tmp_path, "a.jsonl", '{"id": 1}\n{"id": \n{"id": 3}\n')
+    rows = list(read_rows(lines, "jsonl"))  # a bad line is that row's reject, not the end
+    assert [row.line for row in rows] == [1, 2, 3]
+    with pytest.raises(RowError, match="not valid JSON"):
+        prepare(rows[1].data, [])
     array = write(tmp_path, "a.json", '[{"id": 1},')
     with pytest.raises(CommandError, match=r"a.json is not valid JSON"):
         list(read_rows(array, "json"))
@@ -115,3 +118,16 @@ def test_malformed_files_name_the_line(tmp_path: Path) -> None:
     binary.write_bytes(b"id,name\n1,\xff\xfe\n")
     with pytest.raises(CommandError, match="is not UTF-8 text"):
         list(read_rows(binary, "csv"))
+
+
+def test_fields_no_model_takes_are_found_nested_too() -> None:
+    from dynamap.cli.policies import unknown_fields
+    from examples.study_circle.models import Exam, User
+
+    row = {"id": "u1", "username": "ada", "email": "a@example.com", "password": "x",
+           "avatar": "a.png", "photo": "p.png",
+           "apiUsage": {"requests": 1, "quota": 5}, "preferences": {"font": "serif"}}
+    assert unknown_fields(User, row) == ["apiUsage.quota", "photo", "preferences.font"]
+    exam = {"id": "e", "owner": "u", "contentId": "c",
+            "questions": [{"text": "?", "answer": "!", "hint": "h"}, {"text": "?", "answer": "!"}]}
+    assert unknown_fields(Exam, exam) == ["questions[].hint"]

@@ -198,7 +198,7 @@ def test_format_implies_dry_run_terraform(offline: Cli) -> None:
     result = offline("create-tables", "sample_models", "--format", "terraform", connect=False)
     assert result.exit_code == 0, result.output
     assert result.stdout.count('resource "aws_dynamodb_table"') == 2
-    assert 'name = "CliShop"' in result.stdout
+    assert 'name         = "CliShop"' in result.stdout  # aligned as terraform fmt does
     assert 'attribute_name = "expiresAt"' in result.stdout
 
 

@@ -9,15 +9,20 @@ import subprocess
 import sys
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from operator import itemgetter
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
+from boto3.dynamodb.types import TypeDeserializer
 
 from dynamap import Session
+from dynamap.local import LocalDynamoDB
+from dynamap.migrate import migrate
 from dynamap.tables import schema_of
 from examples.prompt_to_issue.legacy import create_database
-from examples.prompt_to_issue.migration import MigrationError, migrate_sqlite
+from examples.prompt_to_issue.migration import MigrationError, migrate_sqlite, sqlite_entities
 from examples.prompt_to_issue.models import (
     Conversation,
     Message,
@@ -194,12 +199,16 @@ def _insert(connection: sqlite3.Connection, table: str, **row: Any) -> None:
     connection.execute(f"INSERT INTO {table} ({names}) VALUES ({marks})", tuple(row.values()))
 
 
+TEXT_TIME = "2024-03-15 12:00:00"
+
+
 def _fill(connection: sqlite3.Connection, users: int, conversations: int, messages: int
           ) -> None:
     for u in range(users):
         user = f"user-{u}" if u % 5 else f"user#{u}"  # '#' must not leak into keys
+        created: Any = EPOCH if u % 4 else TEXT_TIME  # SQLite holds either: text is UTC
         _insert(connection, "users", id=user, email=f"u{u}@example.com",
-                name=None if u == 3 else f"User {u}", created_at=EPOCH, updated_at=EPOCH + u)
+                name=None if u == 3 else f"User {u}", created_at=created, updated_at=EPOCH + u)
         _insert(connection, "settings", user_id=user, platform="gitlab", updated_at=EPOCH)
         for provider in ("openai", "anthropic"):
             _insert(connection, "provider_configs", id=f"{user}-{provider}", user_id=user,
@@ -225,21 +234,26 @@ def _add_defects(connection: sqlite3.Connection) -> dict[str, str]:
     rows: list[tuple[str, dict[str, Any], str]] = [
         ("users", {"id": "bad-email", "email": "nope", "created_at": EPOCH,
                    "updated_at": EPOCH}, "email: String should match pattern"),
-        ("settings", {"user_id": "bad-email", "updated_at": EPOCH}, "user 'bad-email' does not"),
-        ("settings", {"user_id": "nobody", "updated_at": EPOCH}, "user 'nobody' does not"),
+        ("settings", {"user_id": "bad-email", "updated_at": EPOCH},
+         "userId 'bad-email' is not a migrated"),
+        ("settings", {"user_id": "nobody", "updated_at": EPOCH},
+         "userId 'nobody' is not a migrated"),
         ("provider_configs", {"id": "p-x", "user_id": "user-1", "provider": "cohere",
                               "updated_at": EPOCH}, "provider: Input should be"),
         ("conversations", {"id": "orphan", "user_id": "nobody", "title": "x",
-                           "created_at": EPOCH, "updated_at": EPOCH}, "user 'nobody' does not"),
+                           "created_at": EPOCH, "updated_at": EPOCH},
+         "userId 'nobody' is not a migrated"),
         ("conversations", {"id": "half-shared", "user_id": "user-1", "title": "x",
                            "is_shared": 1, "created_at": EPOCH, "updated_at": EPOCH},
          "is_shared is 1 but share_id is empty"),
         ("conversations", {"id": "bad-time", "user_id": "user-1", "title": "x",
-                           "created_at": "yesterday", "updated_at": EPOCH}, "created_at:"),
+                           "created_at": "yesterday", "updated_at": EPOCH},
+         "created_at: Invalid isoformat string"),
         ("messages", {"id": "robot", "conversation_id": "conv-1-0", "role": "robot",
                       "content": "beep", "created_at": EPOCH}, "role: Input should be"),
         ("messages", {"id": "lost", "conversation_id": "orphan", "role": "user",
-                      "content": "hello?", "created_at": EPOCH}, "conversation 'orphan' does"),
+                      "content": "hello?", "created_at": EPOCH},
+         "conversationId 'orphan' is not a migrated"),
         ("messages", {"id": "huge", "conversation_id": "conv-1-0", "role": "user",
                       "content": "x" * 410_000, "created_at": EPOCH}, "over DynamoDB"),
         ("tickets", {"id": "t-text", "conversation_id": "conv-1-0", "user_id": "user-1",
@@ -264,7 +278,7 @@ def _add_defects(connection: sqlite3.Connection) -> dict[str, str]:
 
 
 async def test_migration_imports_validates_and_verifies_every_row(
-    db: Session, tmp_path: Path
+    db: Session, server: LocalDynamoDB, tmp_path: Path
 ) -> None:
     await db.create_tables(prompt_to_issue)
     source = tmp_path / "legacy.sqlite"
@@ -279,39 +293,104 @@ async def test_migration_imports_validates_and_verifies_every_row(
 
     report = await migrate_sqlite(db, source, rejects_path=tmp_path / "rejects.jsonl")
 
-    assert report.imported == {"User": 20, "Settings": 20, "ProviderConfig": 40,
-                               "Conversation": 100, "Message": 800, "Ticket": 100}
-    assert report.read == 1080 + len(expected_rejects)
-    assert report.verified == 1080 and report.mismatches == [] and report.ok
-    reasons = {reject.source: reject.reason for reject in report.rejects}
+    written = {entity.name: entity.written for entity in report.entities}
+    assert written == {"users": 20, "settings": 20, "provider_configs": 40,
+                       "conversations": 100, "messages": 800, "tickets": 100}
+    assert report.total("read") == 1080 + len(expected_rejects)
+    assert report.total("verified") == 1080 and report.ok, report.summary()
+    assert all(entity.balanced and not entity.unmapped for entity in report.entities)
+    reasons = {p.where: p.reason for entity in report.entities for p in entity.rejected}
     assert set(reasons) == set(expected_rejects)
     for where, fragment in expected_rejects.items():
         assert fragment in reasons[where], (where, reasons[where])
     assert len((tmp_path / "rejects.jsonl").read_text().splitlines()) == len(expected_rejects)
 
-    # read everything back independently of the migration's own verification
-    stored = await db.scan(prompt_to_issue).all()
+    # the table read with boto3, against the rows read with sqlite3
+    stored = plain_items(server, db.table_name(prompt_to_issue))
     assert len(stored) == 1080
-    by_id = {(type(item).__name__, getattr(item, "id", None)): item for item in stored}
+    by_id = {(item["entityType"], item.get("id")): item for item in stored}
     for row in rows["messages"][:800]:
-        message = by_id["Message", row["id"]]
-        assert isinstance(message, Message)
-        assert (message.conversation_id, message.role, message.content) == (
+        message = by_id["message", row["id"]]
+        assert (message["conversationId"], message["role"], message["content"]) == (
             row["conversation_id"], row["role"], row["content"])
-        assert message.created_at == datetime.fromtimestamp(row["created_at"], UTC)
+        assert instant(message["createdAt"]) == datetime.fromtimestamp(row["created_at"], UTC)
     for row in rows["tickets"][:100]:
-        ticket = by_id["Ticket", row["id"]]
-        assert isinstance(ticket, Ticket) and ticket.labels == json.loads(row["labels"])
+        assert by_id["ticket", row["id"]]["labels"] == json.loads(row["labels"])
     for row in rows["users"][:20]:
-        user = by_id["User", row["id"]]
-        assert isinstance(user, User) and (user.email, user.name) == (row["email"],
-                                                                       row["name"] or "")
+        user = by_id["user", row["id"]]
+        assert (user["email"], user["name"]) == (row["email"], row["name"] or "")
+        created = row["created_at"]
+        assert instant(user["createdAt"]) == (
+            datetime.fromisoformat(created).replace(tzinfo=UTC) if isinstance(created, str)
+            else datetime.fromtimestamp(created, UTC))
     shared = {row["id"] for row in rows["conversations"][:100] if row["is_shared"]}
     assert {c.id for c in await _gsi1(db)} == shared and len(shared) == 20
     assert not {"bad-email", "orphan", "half-shared", "bad-time", "robot", "lost", "huge",
                 "t-text", "t-map", "t-owner", "t-platform"} & {key[1] for key in by_id}
     newest = await ConversationRepository(db).get_user_conversations("user#0")
     assert [c.title for c in newest] == [f"Chat {c}" for c in range(4, -1, -1)]
+
+
+def plain_items(server: LocalDynamoDB, table: str) -> list[dict[str, Any]]:
+    """Every item of the table, read with boto3 and its own deserializer."""
+    client = boto3.client("dynamodb", endpoint_url=server.endpoint_url,
+                          region_name="us-east-1", aws_access_key_id="x",
+                          aws_secret_access_key="x")
+    decode = TypeDeserializer().deserialize
+    return [{name: decode(value) for name, value in item.items()}
+            for page in client.get_paginator("scan").paginate(TableName=table)
+            for item in page["Items"]]
+
+
+def instant(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def _small_database(path: Path) -> None:
+    connection = create_database(path)
+    with connection:
+        _fill(connection, users=6, conversations=3, messages=4)
+        _add_defects(connection)
+    connection.close()
+
+
+async def test_a_rerun_changes_nothing(
+    db: Session, server: LocalDynamoDB, tmp_path: Path
+) -> None:
+    await db.create_tables(prompt_to_issue)
+    _small_database(tmp_path / "legacy.sqlite")
+    first = await migrate_sqlite(db, tmp_path / "legacy.sqlite")
+    before = plain_items(server, db.table_name(prompt_to_issue))
+    again = await migrate_sqlite(db, tmp_path / "legacy.sqlite")
+    assert first.ok and again.ok, again.summary()
+    assert again.total("written") == 0 and again.total("unchanged") == len(before)
+    after = plain_items(server, db.table_name(prompt_to_issue))
+    key = itemgetter("PK", "SK")
+    assert sorted(after, key=key) == sorted(before, key=key)
+
+
+class KilledError(Exception):
+    """Stands for the process being killed in the middle of the migration."""
+
+
+async def test_a_killed_migration_resumes_to_the_same_end_state(
+    db: Session, server: LocalDynamoDB, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await db.create_tables(prompt_to_issue)
+    _small_database(tmp_path / "legacy.sqlite")
+    monkeypatch.setattr("dynamap.migrate.run.CHUNK", 10)
+
+    def kill(entity: str, done: int) -> None:
+        if entity == "messages" and done >= 30:
+            raise KilledError
+
+    with pytest.raises(KilledError):
+        await migrate(db, sqlite_entities(tmp_path / "legacy.sqlite"), progress=kill)
+    resumed = await migrate_sqlite(db, tmp_path / "legacy.sqlite")
+    assert resumed.ok, resumed.summary()
+    assert resumed["messages"].unchanged == 30 and resumed["users"].written == 0
+    assert len(plain_items(server, db.table_name(prompt_to_issue))) == (
+        resumed.total("written") + resumed.total("unchanged")) == 6 * (4 + 3 * 6)
 
 
 async def test_migration_refuses_what_is_not_the_old_database(
@@ -332,11 +411,12 @@ def test_runs_as_a_program(run_example: RunExample) -> None:
     done = run_example("examples.prompt_to_issue")
     assert done.returncode == 0, done.stderr
     assert "after unshare, GSI1 finds: None" in done.stdout
-    assert "rejected 3, 39 read back: verified" in done.stdout
+    assert "migration: verified" in done.stdout
+    assert "messages: read 20 = written 18 + unchanged 0 + rejected 2" in done.stdout
 
 
 def test_runs_with_no_endpoint_configured(run_fresh: RunExample) -> None:
     done = run_fresh("examples.prompt_to_issue")
     assert done.returncode == 0, done.stderr
     assert "started a local DynamoDB" in done.stdout
-    assert "39 read back: verified" in done.stdout
+    assert "migration: verified" in done.stdout

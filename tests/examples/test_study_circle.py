@@ -6,19 +6,27 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any, Literal
 
+import boto3
 import pytest
+from boto3.dynamodb.types import TypeDeserializer
+from click.testing import CliRunner
 
 from dynamap import Session, UniqueConstraintViolated
+from dynamap.cli.app import cli
 from dynamap.local import LocalDynamoDB
+from dynamap.migrate import MigrationReport, migrate
 from dynamap.tables import schema_of
-from examples.study_circle.migration import DumpError, import_dump, read_dump
+from examples.study_circle.migration import DumpError, dump_entities, import_dump
 from examples.study_circle.models import (
     ALL_MODELS,
     Attempt,
@@ -93,6 +101,29 @@ def test_the_seeds_table_prefix_becomes_the_session_prefix(
     session = study_circle_session(region="us-east-1")
     assert session.table_name(User) == "ai-study-circle-prod-users"
     assert session.table_name(Template) == "ai-study-circle-prod-templates"
+
+
+def test_the_cli_and_the_iac_output_follow_the_seeds_prefix(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.delenv("DYNAMAP_TABLE_PREFIX", raising=False)
+    monkeypatch.setenv("DYNAMODB_TABLE_PREFIX", "ai-study-circle")
+    runner = CliRunner()
+    terraform = runner.invoke(cli, ["create-tables", "examples.study_circle.models",
+                                    "--format", "terraform"])
+    assert terraform.exit_code == 0, terraform.output
+    names = re.findall(r'(?m)^  name +=  *"([^"]+)"', terraform.stdout)
+    assert names == [f"ai-study-circle-{t}" for t in
+                     ("users", "content", "summaries", "exams", "templates")]
+    cloudformation = runner.invoke(cli, ["create-tables", "examples.study_circle.models",
+                                         "--format", "cloudformation"])
+    resources = json.loads(cloudformation.stdout)["Resources"]
+    assert resources["UsersTable"]["Properties"]["TableName"] == "ai-study-circle-users"
+    monkeypatch.setenv("DYNAMODB_TABLE_PREFIX", "ai-study-circle-staging")
+    request = runner.invoke(cli, ["create-tables", "examples.study_circle.models",
+                                  "--dry-run"])
+    assert '"TableName": "ai-study-circle-staging-users"' in request.stdout
+    assert Session(region="us-east-1").table_name(User) == "ai-study-circle-staging-users"
 
 
 # -- access patterns ------------------------------------------------------------------------
@@ -251,17 +282,25 @@ def add_user(dump: Dump, u: int) -> None:
     document = {"_id": {"$oid": oid(1, u)}, "username": f"user{u}",
                 "email": f"user{u}@example.com", "password": f"$2b$10${u:022d}",
                 "role": ("student", "teacher")[u % 2],
-                "preferences": {"language": "de", "summaryLength": "short"},
+                "preferences": {"language": "de", "summaryLength": "short",
+                                **({"theme": "dark"} if u % 3 else {})},
                 "apiUsage": {"tokensUsed": {"$numberLong": str(tokens)},
-                             "summariesGenerated": {"$numberInt": str(u % 7)}},
+                             "summariesGenerated": {"$numberInt": str(u % 7)},
+                             "requests": {"$numberInt": str(u * 3)},
+                             "credits": {"$numberDecimal": f"{u}.5"}},
                 "createdAt": mongo_date(created, u % 2 == 0),
                 "updatedAt": mongo_date(created, False), "__v": {"$numberInt": "0"}}
+    if u % 2:
+        document["avatar"] = f"https://img.example/{u}.png"
     dump.add("users.json", document, model=User, expected={
+        "avatar": f"https://img.example/{u}.png" if u % 2 else None,
         "id": oid(1, u), "username": f"user{u}", "email": f"user{u}@example.com",
         "role": ("student", "teacher")[u % 2], "created_at": created,
-        "preferences": {"language": "de", "summary_length": "short", "difficulty": "medium"},
+        "preferences": {"language": "de", "summary_length": "short", "difficulty": "medium",
+                        "theme": "dark" if u % 3 else "light"},
         "api_usage": {"tokens_used": tokens, "summaries_generated": u % 7,
-                      "exams_generated": 0, "period_start": None}})
+                      "exams_generated": 0, "period_start": None, "requests": u * 3,
+                      "credits": u + 0.5}})
 
 
 def add_content(dump: Dump, u: int, n: int) -> None:
@@ -332,34 +371,34 @@ def add_malformed(dump: Dump) -> None:
              rejected="not valid JSON")
     dump.add("users.json", bad_user(1, email="no-at-sign"), rejected="email")
     dump.add("users.json", bad_user(2, email="user0@example.com"),
-             rejected="email 'user0@example.com' is used by an earlier document")
+             rejected="same email as users.json line 1")
     dump.add("users.json", bad_user(3, username="user1"),
-             rejected="username 'user1' is used by an earlier document")
+             rejected="same username as users.json line 2")
     dump.add("users.json", bad_user(4, createdAt={"$date": "yesterday"}), rejected="$date")
     dump.add("users.json", bad_user(5, role="superuser"), rejected="role")
     dump.add("users.json", bad_user(6, _id={"$oid": oid(1, 0)}),
-             rejected=f"id '{oid(1, 0)}' is used by an earlier document")
+             rejected="same key as users.json line 1")
     dump.add("users.json", {"username": "no-id", "email": "noid@example.com",
-                            "password": "x"}, rejected="no _id")
-    dump.add("users.json", [1, 2], rejected="must be a JSON object")
+                            "password": "x"}, rejected="key field(s) ['id'] are not in the source")
+    dump.add("users.json", [1, 2], rejected="must be an object")
     # valid in itself, but the table already has a user with this email
     dump.add("users.json", bad_user(7, email=TAKEN_EMAIL), rejected="is already taken")
 
     dump.add("contents.json", {"_id": {"$oid": oid(9, 1)}, "title": "Orphan",
                                "owner": {"$oid": oid(8, 1)}},
-             rejected=f"owner '{oid(8, 1)}' is not an imported user")
+             rejected=f"owner '{oid(8, 1)}' is not a migrated record of users")
     dump.add("contents.json", {"_id": {"$oid": oid(9, 2)}, "title": "",
                                "owner": {"$oid": oid(1, 0)}}, rejected="title")
     dump.add("contents.json", {"_id": {"$oid": oid(9, 3)}, "title": "Of a refused user",
                                "owner": {"$oid": oid(9, 7)}},
-             rejected=f"owner '{oid(9, 7)}' is not an imported user")
+             rejected=f"owner '{oid(9, 7)}' is not a migrated record of users")
     dump.add("contents.json", {"_id": {"$oid": oid(9, 4)}, "title": "Bad type",
                                "owner": {"$oid": oid(1, 0)}, "contentType": "video"},
              rejected="contentType")
 
     dump.add("summaries.json", {"_id": {"$oid": oid(9, 1)}, "owner": {"$oid": oid(1, 0)},
                                 "content": {"$oid": oid(9, 3)}, "summaryText": "x"},
-             rejected=f"contentId '{oid(9, 3)}' is not an imported content")
+             rejected=f"contentId '{oid(9, 3)}' is not a migrated record of content")
     dump.add("summaries.json", {"_id": {"$oid": oid(9, 2)}, "owner": {"$oid": oid(1, 0)},
                                 "content": {"$oid": oid(2, 0)}, "summaryText": "x",
                                 "rating": 9}, rejected="rating")
@@ -382,7 +421,7 @@ def add_malformed(dump: Dump) -> None:
              rejected="isPublic")
     dump.add("templates.json", {"_id": {"$oid": oid(9, 3)}, "name": "T", "type": "exam",
                                 "createdBy": {"$oid": oid(9, 1)}},
-             rejected=f"createdBy '{oid(9, 1)}' is not an imported user")
+             rejected=f"createdBy '{oid(9, 1)}' is not a migrated record of users")
 
 
 def assert_fields(model: type[Document], item: Document, expected: dict[str, Any]) -> None:
@@ -401,8 +440,68 @@ def users_in_flight(engine: str) -> int:
     return 1 if engine == "moto" else 16
 
 
+def plain_table(server: LocalDynamoDB, table: str) -> dict[str, dict[str, Any]]:
+    """Every item of a table by id, read with boto3 and decoded by its deserializer."""
+    client = boto3.client("dynamodb", endpoint_url=server.endpoint_url,
+                          region_name="us-east-1", aws_access_key_id="x",
+                          aws_secret_access_key="x")
+    decode = TypeDeserializer().deserialize
+    return {item["id"]["S"]: {name: decode(value) for name, value in item.items()}
+            for page in client.get_paginator("scan").paginate(TableName=table)
+            for item in page["Items"]}
+
+
+def source_documents(path: Path) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The dump's documents as the json module reads them, by line."""
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        try:
+            document = json.loads(line)
+        except json.JSONDecodeError:
+            continue
+        if isinstance(document, dict):
+            yield f"{path.name} line {number}", document
+
+
+def mongo_value(value: Any) -> Any:
+    """A relaxed/canonical extended-JSON scalar as Python (this test's own reading)."""
+    if isinstance(value, dict) and len(value) == 1:
+        (kind, inner), = value.items()
+        if kind in ("$numberInt", "$numberLong", "$numberDecimal"):
+            return Decimal(inner)
+        if kind == "$oid":
+            return inner
+    return value
+
+
+def check_users_plainly(server: LocalDynamoDB, table: str, path: Path,
+                        report: MigrationReport) -> None:
+    """Every migrated user, read with boto3, holds the dump's avatar, usage counters,
+    theme and creation time (the fields seed 004's app has that defaults would hide)."""
+    stored = plain_table(server, table)
+    migrated = {problem.where for entity in report.entities
+                for problem in (*entity.rejected, *entity.duplicates)}
+    checked = 0
+    for where, document in source_documents(path):
+        if where in migrated or "_id" not in document:
+            continue
+        item = stored[mongo_value(document["_id"])]
+        assert item.get("avatar") == document.get("avatar"), where
+        usage = document["apiUsage"]
+        for name in ("requests", "credits", "tokensUsed"):
+            assert item["apiUsage"][name] == mongo_value(usage[name]), (where, name)
+        assert item["preferences"]["theme"] == document["preferences"].get("theme", "light")
+        created = document["createdAt"]["$date"]
+        if isinstance(created, dict):
+            millis = int(created["$numberLong"])
+        else:
+            millis = int(datetime.fromisoformat(created).timestamp() * 1000)
+        assert datetime.fromisoformat(item["createdAt"]).timestamp() * 1000 == millis
+        checked += 1
+    assert checked == report["users"].stored > 0
+
+
 async def test_mongoexport_dump_is_imported_verified_and_bad_documents_rejected(
-    db: Session, engine: str, tmp_path: Path
+    db: Session, engine: str, server: LocalDynamoDB, tmp_path: Path
 ) -> None:
     dump = generate_dump(users=60)
     assert dump.total() >= 1000
@@ -412,13 +511,16 @@ async def test_mongoexport_dump_is_imported_verified_and_bad_documents_rejected(
 
     report = await import_dump(db, tmp_path, users_in_flight=users_in_flight(engine))
 
-    reasons = {reject.source: reject.reason for reject in report.rejects}
+    reasons = {problem.where: problem.reason for entity in report.entities
+               for problem in (*entity.rejected, *entity.duplicates)}
     assert set(reasons) == set(dump.rejected)
     for source, reason in dump.rejected.items():
         assert reason in reasons[source], (source, reasons[source])
-    assert report.read == dump.total() + len(dump.rejected)
-    assert report.imported_total == dump.total()
-    assert report.ok and report.verified == dump.total()
+    assert report.total("read") == dump.total() + len(dump.rejected)
+    assert report.total("written") == dump.total()
+    assert report.ok and report.total("verified") == dump.total(), report.summary()
+    assert all(entity.balanced and not entity.unmapped for entity in report.entities)
+    check_users_plainly(server, db.table_name(User), tmp_path / "users.json", report)
 
     for model, expected in dump.expected.items():  # every document, read independently
         stored = {item.id: item for item in await db.scan(model).all()}
@@ -439,18 +541,66 @@ async def test_mongoexport_dump_is_imported_verified_and_bad_documents_rejected(
     assert found is not None and found.id == oid(1, 7)
 
 
-async def test_import_runs_again_without_duplicates(
-    db: Session, engine: str, tmp_path: Path
+async def test_import_runs_again_and_changes_nothing(
+    db: Session, engine: str, server: LocalDynamoDB, tmp_path: Path
 ) -> None:
     dump = generate_dump(users=6)
     dump.save(tmp_path)
     await db.create_tables(*ALL_MODELS)
     in_flight = users_in_flight(engine)
     first = await import_dump(db, tmp_path, users_in_flight=in_flight)
-    again = await import_dump(db, tmp_path, users_in_flight=in_flight)  # values re-claimed
-    assert first.imported == again.imported and again.ok
+    tables = [db.table_name(model) for model in ALL_MODELS]
+    before = [plain_table(server, table) for table in tables]
+    again = await import_dump(db, tmp_path, users_in_flight=in_flight)
+    assert first.ok and again.ok, again.summary()
+    assert again.total("written") == 0
+    assert again.total("unchanged") == first.total("written")
+    assert [plain_table(server, table) for table in tables] == before  # nothing re-stamped
     # 6 generated users, and the malformed set's user whose email is free in this table
-    assert len(await db.scan(User).all()) == first.imported["users"] == 7
+    assert len(await db.scan(User).all()) == first["users"].written == 7
+
+
+class KilledError(Exception):
+    """Stands for the process being killed in the middle of the import."""
+
+
+async def test_a_killed_import_resumes_to_the_same_end_state(
+    db: Session, engine: str, server: LocalDynamoDB, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    dump = generate_dump(users=12)
+    dump.save(tmp_path)
+    await db.create_tables(*ALL_MODELS)
+    await sign_up(db, user("already", email=TAKEN_EMAIL))
+    monkeypatch.setattr("dynamap.migrate.run.CHUNK", 20)
+
+    def kill(entity: str, done: int) -> None:
+        if entity == "summaries" and done >= 40:
+            raise KilledError
+
+    with pytest.raises(KilledError):
+        await migrate(db, dump_entities(tmp_path), progress=kill,
+                      concurrency=users_in_flight(engine))
+    resumed = await import_dump(db, tmp_path, users_in_flight=users_in_flight(engine))
+    assert resumed.ok, resumed.summary()
+    assert resumed["summaries"].unchanged == 40 and resumed["users"].written == 0
+    assert resumed.total("written") + resumed.total("unchanged") == dump.total()
+    check_users_plainly(server, db.table_name(User), tmp_path / "users.json", resumed)
+    for model in (Content, Summary, Exam, Template):
+        assert set(plain_table(server, db.table_name(model))) == set(dump.expected[model])
+
+
+async def test_duplicate_policy_last_keeps_the_later_document(
+    db: Session, engine: str, server: LocalDynamoDB, tmp_path: Path
+) -> None:
+    dump = generate_dump(users=2)
+    dump.save(tmp_path)
+    await db.create_tables(*ALL_MODELS)
+    report = await import_dump(db, tmp_path, users_in_flight=users_in_flight(engine),
+                               duplicates="last")
+    users = plain_table(server, db.table_name(User))
+    assert users[oid(1, 0)]["username"] == "bad6"  # the later document with user0's id
+    assert report["users"].balanced
 
 
 def test_a_missing_collection_file_is_refused_before_anything_is_read(tmp_path: Path) -> None:
@@ -458,7 +608,7 @@ def test_a_missing_collection_file_is_refused_before_anything_is_read(tmp_path: 
     dump.save(tmp_path)
     (tmp_path / "exams.json").unlink()
     with pytest.raises(DumpError, match=r"exams\.json is missing"):
-        read_dump(tmp_path)
+        dump_entities(tmp_path)
 
 
 # -- the runnable example ----------------------------------------------------------------------
@@ -480,7 +630,8 @@ def check_tour(output: str) -> None:
     assert "batchGet: ['alan', None, 'ada']" in output
     assert "newest content: ['Chapter 5', 'Chapter 4'] then ['Chapter 3', 'Chapter 2']" in output
     assert "rejected users.json line 3: not valid JSON" in output
-    assert "verified" in output
+    assert "migration: verified" in output
+    assert "not mapped" not in output  # every field of the sample dump is carried
 
 
 async def test_main_runs_with_the_seeds_environment(server: LocalDynamoDB, db: Session) -> None:

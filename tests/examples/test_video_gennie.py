@@ -7,16 +7,25 @@ import json
 import subprocess
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
+from boto3.dynamodb.types import TypeDeserializer
 
 from dynamap import RetryPolicy, Session, TableNotFound, utcnow
 from dynamap.local import LocalDynamoDB, free_port
+from dynamap.migrate import migrate
 from dynamap.tables import schema_of
 from dynamap.testing import isolated_session
-from examples.video_gennie.migration import comparable, migrate_file_storage, write_state_file
+from examples.video_gennie.migration import (
+    comparable,
+    generation_entity,
+    migrate_file_storage,
+    write_state_file,
+)
 from examples.video_gennie.models import (
     GenerationState,
     InitialParams,
@@ -231,7 +240,7 @@ def _defects(directory: Path) -> dict[str, str]:
         "broken.json": (b'{"generationId": "broken", "initialPa', "not JSON"),
         "latin1.json": ('{"generationId": "latin1", "x": "caf\xe9"}'.encode("latin-1"),
                         "not JSON"),
-        "array.json": (b"[1, 2]", "Input should be a valid dictionary"),
+        "array.json": (b"[1, 2]", "must be an object"),
         "no-params.json": (json.dumps({"generationId": "no-params"}).encode(),
                            "initialParams: Field required"),
         "klingon.json": (json.dumps({**good, "generationId": "klingon", "initialParams": {
@@ -241,7 +250,7 @@ def _defects(directory: Path) -> dict[str, str]:
                           "script.mood: Field required"),
         "renamed.json": (json.dumps(good).encode(), "holds generation 'gen_00001'"),
         "empty-id.json": (json.dumps({**good, "generationId": ""}).encode(),
-                          "generationId: String should have at least 1 character"),
+                          "the file holds generation ''"),
         "huge.json": (json.dumps({**good, "generationId": "huge",
                                   "clips": {"blob": "x" * 410_000}}).encode(), "over DynamoDB"),
     }
@@ -251,8 +260,34 @@ def _defects(directory: Path) -> dict[str, str]:
     return {name: reason for name, (_, reason) in files.items()}
 
 
+def plain_items(server: LocalDynamoDB, table: str) -> dict[str, dict[str, Any]]:
+    """The table read with boto3 and its own deserializer, by generation id."""
+    client = boto3.client("dynamodb", endpoint_url=server.endpoint_url,
+                          region_name="us-east-1", aws_access_key_id="x",
+                          aws_secret_access_key="x")
+    decode = TypeDeserializer().deserialize
+    return {item["generationId"]["S"]: {k: decode(v) for k, v in item.items()}
+            for page in client.get_paginator("scan").paginate(TableName=table)
+            for item in page["Items"]}
+
+
+def plain(value: Any) -> Any:
+    """A JSON value as boto3 reads it back: numbers as Decimal."""
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [plain(item) for item in value]
+    if isinstance(value, bool) or value is None or isinstance(value, str):
+        return value
+    return Decimal(repr(value))
+
+
+def instant(text: str) -> datetime:
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
 async def test_migration_imports_validates_and_verifies_every_file(
-    storage: DynamoDBStorage, tmp_path: Path
+    storage: DynamoDBStorage, server: LocalDynamoDB, tmp_path: Path
 ) -> None:
     directory = tmp_path / "generations"
     directory.mkdir()
@@ -265,26 +300,102 @@ async def test_migration_imports_validates_and_verifies_every_file(
     report = await migrate_file_storage(storage, directory,
                                         rejects_path=tmp_path / "rejects.jsonl")
 
-    assert report.read == 1000 + len(expected_rejects)
-    assert report.imported == {"generation": 1000}
-    assert report.verified == 1000 and report.mismatches == [] and report.ok
-    reasons = {reject.source: reject.reason for reject in report.rejects}
+    part = report["generations"]
+    assert part.read == 1000 + len(expected_rejects) and part.balanced
+    assert part.written == 1000 and part.unmapped == {}
+    assert part.verified == 1000 and part.mismatches == [] and report.ok
+    reasons = {problem.where: problem.reason for problem in part.rejected}
     assert set(reasons) == set(expected_rejects)
     for name, fragment in expected_rejects.items():
         assert fragment in reasons[name], (name, reasons[name])
     assert len((tmp_path / "rejects.jsonl").read_text().splitlines()) == len(expected_rejects)
 
-    # read everything back independently of the migration's own verification
-    stored = {s.generation_id: s for s in await storage.db.scan(GenerationState).all()}
+    # the table read with boto3, against the files read with the json module
+    stored = plain_items(server, storage.db.table_name(GenerationState))
     assert len(stored) == 1000
     for state in states:
-        got = stored[state.generation_id]
-        assert state.created_at is not None
-        assert (got.created_at, got.updated_at) == (state.created_at, state.updated_at)
-        assert got.expires_at == (state.created_at + timedelta(days=7)).replace(microsecond=0)
-        assert comparable(got.model_copy(update={"expires_at": None})) == comparable(state)
-    assert await storage.get("gen_00003") == stored["gen_00003"]
+        document = json.loads((directory / f"{state.generation_id}.json").read_text())
+        item = stored.pop(document["generationId"])
+        for name, value in document.items():
+            if name in ("createdAt", "updatedAt"):
+                assert instant(item[name]) == instant(value), (state.generation_id, name)
+            else:
+                assert item[name] == plain(value), (state.generation_id, name)
+        expires = instant(document["createdAt"]).replace(microsecond=0) + timedelta(days=7)
+        assert item["expiresAt"] == int(expires.timestamp())
+    assert await storage.get("gen_00003") is not None
     assert (await storage.get_metrics()).active_generations == 1000
+
+
+def aged_files(directory: Path, count: int, now: datetime) -> int:
+    """`count` generations aged 0 to 39 days; returns how many are past 7 days."""
+    directory.mkdir()
+    for n in range(count):
+        created = now - timedelta(days=40 * n / count)
+        write_state_file(directory, _state(n, created))
+    return sum(1 for n in range(count) if 40 * n / count >= 7)
+
+
+@pytest.mark.parametrize("policy", ["renew", "skip", "expire"])
+async def test_states_past_retention_follow_an_explicit_policy(
+    storage: DynamoDBStorage, server: LocalDynamoDB, tmp_path: Path, policy: Any
+) -> None:
+    now = utcnow()
+    old = aged_files(tmp_path / "g", 200, now)
+    report = await migrate_file_storage(storage, tmp_path / "g", expired=policy)
+    part = report["generations"]
+    assert report.ok and part.balanced and old == 165
+    counted = {key: count for key, count in part.policies.items() if "past retention" in key}
+    assert list(counted.values()) == [old], counted
+    stored = plain_items(server, storage.db.table_name(GenerationState))
+    expiries = [item["expiresAt"] for item in stored.values()]
+    if policy == "renew":  # nothing migrated is already expired
+        assert len(stored) == 200 and min(expiries) > now.timestamp()
+        assert "kept with a fresh expiry" in next(iter(counted))
+    elif policy == "skip":
+        assert len(stored) == 200 - old == part.written and len(part.skipped) == old
+        assert min(expiries) > now.timestamp()
+    else:  # DynamoDB Local's TTL deletes them within seconds; moto's keeps them
+        past = sum(1 for e in expiries if e <= now.timestamp())
+        assert len(stored) == 200 - part.expired and past + part.expired == old
+
+
+async def test_a_rerun_keeps_renewed_expiries_and_changes_nothing(
+    storage: DynamoDBStorage, server: LocalDynamoDB, tmp_path: Path
+) -> None:
+    aged_files(tmp_path / "g", 60, utcnow())
+    first = await migrate_file_storage(storage, tmp_path / "g")
+    table = storage.db.table_name(GenerationState)
+    before = plain_items(server, table)
+    again = await migrate_file_storage(storage, tmp_path / "g")
+    assert first.ok and again.ok
+    assert (again["generations"].written, again["generations"].unchanged) == (0, 60)
+    assert plain_items(server, table) == before
+
+
+class KilledError(Exception):
+    """Stands for the process being killed in the middle of the migration."""
+
+
+async def test_a_killed_migration_resumes_to_the_same_end_state(
+    storage: DynamoDBStorage, server: LocalDynamoDB, tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    aged_files(tmp_path / "g", 90, utcnow())
+    monkeypatch.setattr("dynamap.migrate.run.CHUNK", 30)
+
+    def kill(entity: str, done: int) -> None:
+        if done >= 30:
+            raise KilledError
+
+    with pytest.raises(KilledError):
+        await migrate(storage.db, [generation_entity(tmp_path / "g")], progress=kill)
+    table = storage.db.table_name(GenerationState)
+    assert len(plain_items(server, table)) == 30
+    resumed = await migrate_file_storage(storage, tmp_path / "g")
+    assert resumed.ok and (resumed["generations"].written,
+                           resumed["generations"].unchanged) == (60, 30)
+    assert set(plain_items(server, table)) == {f"gen_{n:05d}" for n in range(90)}
 
 
 def test_numbers_compare_as_they_are_stored() -> None:
@@ -302,7 +413,8 @@ def test_numbers_compare_as_they_are_stored() -> None:
 def test_runs_as_a_program(run_example: RunExample) -> None:
     done = run_example("examples.video_gennie")
     assert done.returncode == 0, done.stderr
-    assert "rejected 1, 5 read back: verified" in done.stdout
+    assert "migration: verified" in done.stdout
+    assert "read 6 = written 5 + unchanged 0 + rejected 1" in done.stdout
     assert "then get: generation 'gen_123' not found" in done.stdout
 
 

@@ -10,24 +10,28 @@ import os
 import re
 import subprocess
 import sys
+import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
+import boto3
 import pytest
+from boto3.dynamodb.types import TypeDeserializer
 from click.testing import CliRunner
 
 from dynamap import Model, Session
 from dynamap.cli.app import cli
 from dynamap.local import LocalDynamoDB
+from dynamap.migrate import migrate
 from dynamap.tables import schema_of
 from examples.vishmaker.migration import (
     ExportError,
+    export_entities,
     import_export,
     legacy_uuid,
-    read_export,
 )
 from examples.vishmaker.models import (
     ALL_MODELS,
@@ -68,12 +72,13 @@ def terraform_tables(text: str) -> dict[str, tuple[str, str | None, dict[str, st
     tables = {}
     for block in re.split(r'(?m)^resource "aws_dynamodb_table" ', text)[1:]:
         top = re.sub(r"(?s)\n  \w+ \{.*?\n  \}", "", block)
-        name = re.search(r'(?m)^  name = "([^"]+)"', top)
-        hash_key = re.search(r'(?m)^  hash_key = "([^"]+)"', top)
-        range_key = re.search(r'(?m)^  range_key = "([^"]+)"', top)
+        name = re.search(r'(?m)^  name +=  *"([^"]+)"', top)
+        hash_key = re.search(r'(?m)^  hash_key +=  *"([^"]+)"', top)
+        range_key = re.search(r'(?m)^  range_key +=  *"([^"]+)"', top)
         assert name and hash_key, block
         gsis = dict(re.findall(
-            r'(?s)global_secondary_index \{\s*name = "([^"]+)"\s*hash_key = "([^"]+)"', block))
+            r'(?s)global_secondary_index \{\s*name +=  *"([^"]+)"\s*hash_key +=  *"([^"]+)"',
+            block))
         tables[name.group(1)] = (hash_key.group(1), range_key and range_key.group(1), gsis)
     return tables
 
@@ -335,41 +340,62 @@ def add_malformed_rows(files: dict[str, CsvFile], when: datetime) -> None:
     t = pg_time(when)
     files["projects"].row([9001, "Bad time", "", "user-x", "yesterday", t],
                           rejected="created_at 'yesterday' is not a timestamp")
-    files["projects"].row([9002, "", "", "user-x", t, t], rejected="name is empty")
+    files["projects"].row([9002, "", "", "user-x", t, t], rejected="name is missing or NULL")
     files["user_flows"].row([9001, 9001, "Child of a rejected project", "", "[]", t],
-                            rejected="project_id 9001 names no imported row of projects")
+                            rejected="is not a migrated record of projects")
     files["user_flows"].row([9002, 424242, "Orphan", "", "[]", t],
-                            rejected="project_id 424242 names no imported row")
+                            rejected="is not a migrated record of projects")
     files["user_flows"].row([9003, 1, "Bad steps", "", "[oops", t],
                             rejected="steps is not valid JSON")
     files["high_level_requirements"].row([9001, 1, "Bad order", "", "first", t],
                                          rejected="order 'first' is not an integer")
     files["high_level_requirements"].row([1, 1, "Same id again", "", 0, t],
-                                         rejected="id 1 appears twice")
+                                         rejected="same key as high_level_requirements.csv line 2")
     files["low_level_requirements"].row([9001, 1, "Too few fields"],
-                                        rejected="the row has 3 fields, expected 6")
-    files["test_cases"].row([9001, 1, "", "no name", "", t], rejected="name is empty")
+                                        rejected="the row has 3 cells, the header 6")
+    files["test_cases"].row([9001, 1, "", "no name", "", t], rejected="name is missing or NULL")
     files["test_cases"].row(["x9", 1, "Bad id", "", "", t],
-                            rejected="id 'x9' is not an integer")
+                            rejected="id 'x9' is neither an integer nor a UUID")
     files["waitlist"].row([9001, "not-an-email", "pending", t],
                           rejected="email 'not-an-email' is not an email address")
     files["waitlist"].row([9002, "vip@example.com", "vip", t], rejected="status")
     files["waitlist"].row([9003, "person1@example.com", "pending", t],
-                          rejected="key person1@example.com appears twice")
+                          rejected="same key as waitlist.csv line 2")
 
 
-def stored_fields(item: Model) -> dict[str, Any]:
-    keys = type(item).__dynamap__.key_fields
-    return {name: value for name, value in item if name not in keys}
+def plain_table(server: LocalDynamoDB, db: Session, model: type[Model]
+                ) -> dict[tuple[str, ...], Any]:
+    """A table read with boto3 and its deserializer, by its key attributes' values."""
+    client = boto3.client("dynamodb", endpoint_url=server.endpoint_url,
+                          region_name="us-east-1", aws_access_key_id="x",
+                          aws_secret_access_key="x")
+    decode = TypeDeserializer().deserialize
+    compiled = model.__dynamap__
+    names = [attribute.attribute for attribute in compiled.key_attributes]
+    table = db.table_name(model)
+    return {tuple(item[name]["S"] for name in names):
+            {name: decode(value) for name, value in item.items()}
+            for page in client.get_paginator("scan").paginate(TableName=table)
+            for item in page["Items"]}
 
 
-def key_of(item: Model) -> tuple[str, ...]:
-    compiled = type(item).__dynamap__
-    return tuple(getattr(item, attribute.field or "") for attribute in compiled.key_attributes)
+def same(expected: Any, stored: Any) -> bool:
+    if isinstance(expected, datetime):
+        return datetime.fromisoformat(stored.replace("Z", "+00:00")) == expected
+    return bool(expected == stored)
+
+
+def check_plainly(server: LocalDynamoDB, db: Session, export: Export) -> None:
+    for model, expected in export.expected.items():
+        stored = plain_table(server, db, model)
+        assert set(stored) == set(expected), model.__name__  # rejected rows are not there
+        for key, fields in expected.items():
+            for name, value in fields.items():
+                assert same(value, stored[key][name]), (model.__name__, key, name)
 
 
 async def test_csv_export_is_imported_verified_and_malformed_rows_rejected(
-    db: Session, tmp_path: Path
+    db: Session, server: LocalDynamoDB, tmp_path: Path
 ) -> None:
     export = generate_export(tmp_path, projects=12)
     assert export.total() >= 1000
@@ -377,46 +403,119 @@ async def test_csv_export_is_imported_verified_and_malformed_rows_rejected(
 
     report = await import_export(db, tmp_path)
 
-    reasons = {reject.source: reject.reason for reject in report.rejects}
+    reasons = {p.where: p.reason for entity in report.entities
+               for p in (*entity.rejected, *entity.duplicates)}
     assert set(reasons) == set(export.rejected)
     for source, reason in export.rejected.items():
         assert reason in reasons[source], (source, reasons[source])
-    assert report.imported_total == export.total()
-    assert report.read == export.total() + len(export.rejected)
-    assert report.ok and report.verified == export.total() and report.mismatches == []
+    assert report.total("written") == export.total()
+    assert report.total("read") == export.total() + len(export.rejected)
+    assert report.ok and report.total("verified") == export.total(), report.summary()
+    assert all(entity.balanced and not entity.unmapped for entity in report.entities)
+    check_plainly(server, db, export)
 
-    for model, expected in export.expected.items():  # every record, read independently
-        stored = {key_of(item): item for item in await db.scan(model).all()}
-        assert set(stored) == set(expected), model.__name__  # rejected rows are not there
-        for key, fields in expected.items():
-            got = stored_fields(stored[key])
-            assert {name: got[name] for name in fields} == fields, (model.__name__, key)
+
+def shuffled(path: Path, order: list[str], extra: dict[str, str]) -> None:
+    """Rewrite a CSV file with its columns in `order` and extra columns added."""
+    with path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    writer.writerow([*order, *extra])
+    for row in rows:
+        writer.writerow([row.get(name, "") for name in order] + list(extra.values()))
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+
+
+async def test_uuid_ids_reordered_and_extra_columns_and_nulls(
+    db: Session, server: LocalDynamoDB, tmp_path: Path
+) -> None:
+    ids = [str(uuid.UUID(int=n * 7919 + 1)) for n in range(3)]
+    when = "2024-02-01 10:00:00.5+00"
+    (tmp_path / "projects.csv").write_text(
+        "updated_at,user_id,name,legacy_flag,id,initial_prompt,created_at\n"
+        f',u1,Alpha,t,{ids[0]},"line one\nline two",{when}\n'
+        f'2024-02-02 10:00:00+00,u2,Beta,f,{ids[1]},"",{when}\n'
+        f',u1,Gamma,t,{ids[2]},,{when}\n', encoding="utf-8")
+    (tmp_path / "user_flows.csv").write_text(
+        "name,project_id,id,steps,created_at,description\n"
+        f'Signup,{ids[0]},{ids[1]},"[""a"", ""b""]",{when},\n', encoding="utf-8")
+    for name, header in (("high_level_requirements", "id,user_flow_id,name,created_at"),
+                         ("low_level_requirements",
+                          "id,high_level_requirement_id,name,created_at"),
+                         ("test_cases", "id,low_level_requirement_id,name,created_at"),
+                         ("waitlist", "id,email,status,created_at")):
+        (tmp_path / f"{name}.csv").write_text(header + "\n", encoding="utf-8")
+    await db.create_tables(*ALL_MODELS)
+    report = await import_export(db, tmp_path)
+    assert report.ok, report.summary()
+    projects_report = report["projects"]
+    assert (projects_report.read, projects_report.written) == (3, 3)
+    assert projects_report.unmapped == {"legacy_flag": 3}  # reported, not dropped silently
+    assert projects_report.policies["updated_at: NULL, the row's created_at"] == 2
+    stored = plain_table(server, db, Project)
+    alpha = stored[ids[0], "u1"]
+    assert alpha["initial_prompt"] == "line one\nline two"
+    assert alpha["updated_at"] == alpha["created_at"]  # NULL is not the import time
+    assert datetime.fromisoformat(alpha["created_at"]) == datetime(2024, 2, 1, 10, 0, 0, 500000,
+                                                                   tzinfo=UTC)
+    assert stored[ids[1], "u2"]["initial_prompt"] == ""  # a quoted empty cell is ""
+    assert stored[ids[2], "u1"]["initial_prompt"] == ""  # NULL: the model's default
+    flows = plain_table(server, db, UserFlow)
+    assert flows[ids[1], ids[0]]["steps"] == ["a", "b"]
+    assert flows[ids[1], ids[0]]["description"] == ""
 
 
 async def test_import_is_idempotent_and_keeps_the_tree_linked(
-    db: Session, tmp_path: Path
+    db: Session, server: LocalDynamoDB, tmp_path: Path
 ) -> None:
     export = generate_export(tmp_path, projects=1)
     await db.create_tables(*ALL_MODELS)
     first = await import_export(db, tmp_path)
+    before = {model: plain_table(server, db, model) for model in ALL_MODELS}
     again = await import_export(db, tmp_path)
-    assert first.imported == again.imported and again.ok
-    assert len(await db.scan(TestCase).all()) == len(export.expected[TestCase])
+    assert first.ok and again.ok
+    assert again.total("written") == 0 and again.total("unchanged") == export.total()
+    assert {model: plain_table(server, db, model) for model in ALL_MODELS} == before
     tree = await load_tree(db, legacy_uuid("projects", 1), user_id="user-0")
     assert tree is not None
     assert tree.counts() == {"user_flows": 3, "high_level_requirements": 9,
                              "low_level_requirements": 18, "test_cases": 36}
 
 
+class KilledError(Exception):
+    """Stands for the process being killed in the middle of the import."""
+
+
+async def test_a_killed_import_resumes_to_the_same_end_state(
+    db: Session, server: LocalDynamoDB, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    export = generate_export(tmp_path, projects=2)
+    await db.create_tables(*ALL_MODELS)
+    monkeypatch.setattr("dynamap.migrate.run.CHUNK", 20)
+
+    def kill(entity: str, done: int) -> None:
+        if entity == "low_level_requirements" and done >= 20:
+            raise KilledError
+
+    with pytest.raises(KilledError):
+        await migrate(db, export_entities(tmp_path), progress=kill)
+    resumed = await import_export(db, tmp_path)
+    assert resumed.ok, resumed.summary()
+    assert resumed["low_level_requirements"].unchanged == 20
+    assert resumed["projects"].written == 0
+    check_plainly(server, db, export)
+
+
 def test_an_unusable_export_is_refused_before_anything_is_read(tmp_path: Path) -> None:
     generate_export(tmp_path, projects=1)
     (tmp_path / "test_cases.csv").unlink()
     with pytest.raises(ExportError, match=r"test_cases\.csv is missing"):
-        read_export(tmp_path)
+        export_entities(tmp_path)
     generate_export(tmp_path, projects=1)
-    (tmp_path / "waitlist.csv").write_text("email,status\n", encoding="utf-8")
-    with pytest.raises(ExportError, match=r"waitlist\.csv: the header is"):
-        read_export(tmp_path)
+    (tmp_path / "waitlist.csv").write_text("id,status\n", encoding="utf-8")
+    with pytest.raises(ExportError, match=r"waitlist\.csv has no column 'email'"):
+        export_entities(tmp_path)
 
 
 # -- the runnable example ----------------------------------------------------------------------

@@ -432,7 +432,7 @@ def parse_hcl(text: str) -> dict[str, Any]:
             stack[-1].setdefault(block[1], []).append(body)
             stack.append(body)
             continue
-        assignment = re.fullmatch(r"(\w+) = (.+)", line)
+        assignment = re.fullmatch(r"(\w+) +=  *(.+)", line)
         assert assignment, line
         stack[-1][assignment[1]] = json.loads(assignment[2])
     assert stack == [], "unbalanced braces"
