@@ -22,6 +22,7 @@ from pydantic import BaseModel, TypeAdapter
 
 from dynamap._containers import enum_of, list_of, map_of, set_of, tuple_of, union_of
 from dynamap._generic import ALL_TAGS, ANY, decode_any, encode_any
+from dynamap._nested import codec_of
 from dynamap._scalars import (
     BOOL,
     DATETIME,
@@ -144,9 +145,7 @@ def _generic(tp: Any, origin: Any, args: tuple[Any, ...]) -> Converter:
 
 
 def _model(model: type[BaseModel]) -> Converter:
-    from dynamap.codec import compile_codec  # a cycle: the codec builds on this module
-
-    codec = compile_codec(model)
+    codec = codec_of(model)
 
     def encode(value: Any) -> AttributeValue:
         if not isinstance(value, model):

@@ -18,6 +18,7 @@ from uuid import UUID
 from pydantic import BaseModel, SecretBytes, SecretStr
 from pydantic_core import to_jsonable_python
 
+from dynamap._nested import codec_of
 from dynamap._scalars import (
     AttributeValue,
     Converter,
@@ -86,10 +87,8 @@ def _encode_any_set(value: Any) -> AttributeValue:
 
 
 def _encode_any_model(value: Any) -> AttributeValue:
-    from dynamap.codec import compile_codec  # a cycle: the codec builds on this module
-
     try:
-        return {"M": compile_codec(type(value))._encode_map(value)}
+        return {"M": codec_of(type(value))._encode_map(value)}
     except UnstorableError as exc:
         exc.path.insert(0, type(value).__name__)
         raise

@@ -22,6 +22,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from dynamap._identity import Item
 from dynamap._witness import Watch
 from dynamap.compiler import CompiledModel
 from dynamap.errors import AmbiguousWrite, ConditionCheckFailed, OperationError
@@ -42,7 +43,6 @@ __all__ = [
     "update_proof",
 ]
 
-Item = Mapping[str, Any]
 #: A test of a stored item: does it show that one particular write landed?
 Proof = Callable[[Item], bool]
 

@@ -17,18 +17,17 @@ unseen: for them, the retry's `ConditionCheckFailed` says `ambiguous=True`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import ClassVar
 
+from dynamap._identity import Item, item_identity
 from dynamap._transport import RequestEvent
-from dynamap.coalesce import canonical_key
 from dynamap.errors import ConditionCheckFailed, TransactionCanceled
 
 __all__ = ["Watch", "Witness"]
 
-Item = Mapping[str, Any]
 
 
 @dataclass(slots=True)
@@ -63,7 +62,7 @@ class Witness:
     ) -> Iterator[Watch]:
         """Watch for the item with `key` in `table` for which `same` is true."""
         self._key_names[table] = tuple(key)
-        identity = _identity(table, key)
+        identity = item_identity(table, key)
         watch = Watch(same)
         self._watches.setdefault(identity, []).append(watch)
         try:
@@ -82,13 +81,10 @@ class Witness:
             names = self._key_names.get(table)
             if names is None or not all(name in item for name in names):
                 continue
-            for watch in self._watches.get(_identity(table, {n: item[n] for n in names}), ()):
+            for watch in self._watches.get(item_identity(table, {n: item[n] for n in names}), ()):
                 if not watch.seen and watch.same(item):
                     watch.item = item
 
-
-def _identity(table: str, key: Item) -> bytes:
-    return table.encode() + b"\x00" + canonical_key(key)
 
 
 def _stored_items(event: RequestEvent) -> Iterator[tuple[str, Item]]:

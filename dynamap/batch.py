@@ -37,21 +37,19 @@ from collections.abc import AsyncIterable, AsyncIterator, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar
+from typing import Any, Literal, Self, TypeVar
 
 import orjson
 from pydantic import BaseModel
 
+from dynamap._context import Context
+from dynamap._identity import Item, item_identity
 from dynamap._transport import Transport
-from dynamap.coalesce import canonical_key
-from dynamap.compiler import CompiledModel
+from dynamap.compiler import CompiledModel, compiled_of
 from dynamap.errors import BatchIncomplete, InvalidValue, SessionError
 from dynamap.operations import put_request
 from dynamap.partial import Partial, refuse_partial
 from dynamap.retry import RetryPolicy
-
-if TYPE_CHECKING:
-    from dynamap.session import Session
 
 __all__ = [
     "MAX_BATCH_WRITE",
@@ -70,7 +68,6 @@ __all__ = [
 
 M = TypeVar("M", bound=BaseModel)
 T = TypeVar("T")
-Item = dict[str, Any]
 
 #: Writes per BatchWriteItem request (DynamoDB's limit).
 MAX_BATCH_WRITE = 25
@@ -124,15 +121,12 @@ class BatchWrite:
         return len(self.encoded)
 
 
-def _identity(table: str, key: Mapping[str, Any]) -> bytes:
-    return table.encode() + b"\x00" + canonical_key(key)
-
 
 def _new_write(
     table: str, key: Item, entry: dict[str, Any], source: object,
     instance: BaseModel | None = None, changes: dict[str, Any] | None = None,
 ) -> BatchWrite:
-    return BatchWrite(table, key, _identity(table, key), orjson.dumps(entry), source, instance,
+    return BatchWrite(table, key, item_identity(table, key), orjson.dumps(entry), source, instance,
                       changes or {})
 
 
@@ -250,7 +244,7 @@ def unprocessed_writes(
         for entry in entries:
             body = entry.get("PutRequest", {}).get("Item") or entry.get(
                 "DeleteRequest", {}).get("Key") or {}
-            write = pending.get(_identity(table, {n: body[n] for n in names if n in body}))
+            write = pending.get(item_identity(table, {n: body[n] for n in names if n in body}))
             if write is not None:
                 found.append(write)
     return found
@@ -262,7 +256,7 @@ def unprocessed_writes(
 class _Sender:
     """Sends BatchWriteItem requests with bounded concurrency, retrying what comes back."""
 
-    def __init__(self, session: Session, concurrency: int) -> None:
+    def __init__(self, session: Context, concurrency: int) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")
         self._session = session
@@ -378,7 +372,7 @@ async def _items(source: Iterable[T] | AsyncIterable[T]) -> AsyncIterator[T]:
 
 
 async def write_stream(
-    session: Session, writes: AsyncIterable[BatchWrite], *, concurrency: int = 8
+    session: Context, writes: AsyncIterable[BatchWrite], *, concurrency: int = 8
 ) -> int:
     """Send a stream of writes in batches, holding only a bounded number in memory.
 
@@ -426,22 +420,20 @@ async def write_stream(
 class _Tables:
     """Model class -> (compiled model, physical table name), looked up once per class."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Context) -> None:
         self._session = session
         self._known: dict[type[BaseModel], tuple[CompiledModel[Any], str]] = {}
 
     def __call__(self, model: type[BaseModel]) -> tuple[CompiledModel[Any], str]:
         known = self._known.get(model)
         if known is None:
-            from dynamap.session import compiled_of
-
             known = (compiled_of(model), self._session.table_name(model))
             self._known[model] = known
         return known
 
 
 async def encode_puts(
-    session: Session, items: Iterable[BaseModel] | AsyncIterable[BaseModel]
+    session: Context, items: Iterable[BaseModel] | AsyncIterable[BaseModel]
 ) -> AsyncIterator[BatchWrite]:
     """The puts of `items`, encoded one by one as they are read."""
     tables = _Tables(session)
@@ -452,7 +444,7 @@ async def encode_puts(
 
 
 async def encode_deletes(
-    session: Session, targets: Iterable[DeleteTarget] | AsyncIterable[DeleteTarget]
+    session: Context, targets: Iterable[DeleteTarget] | AsyncIterable[DeleteTarget]
 ) -> AsyncIterator[BatchWrite]:
     """The deletes of `targets` (instances, or `(Model, key fields)` pairs)."""
     tables = _Tables(session)
@@ -501,7 +493,7 @@ class BatchWriter:
     """
 
     def __init__(
-        self, session: Session, *, concurrency: int = 8, duplicates: Duplicates = "last"
+        self, session: Context, *, concurrency: int = 8, duplicates: Duplicates = "last"
     ) -> None:
         if concurrency < 1:
             raise ValueError("concurrency must be at least 1")

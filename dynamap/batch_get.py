@@ -18,22 +18,20 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
-from dynamap.coalesce import MAX_BATCH_GET, canonical_key
-from dynamap.compiler import CompiledModel
+from dynamap._context import Context
+from dynamap._identity import Item, canonical_key
+from dynamap.coalesce import MAX_BATCH_GET
+from dynamap.compiler import CompiledModel, compiled_of
 from dynamap.errors import BatchIncomplete, OperationError
 from dynamap.retry import RetryPolicy
-
-if TYPE_CHECKING:
-    from dynamap.session import Session
 
 __all__ = ["MAX_BATCH_GET", "get_many"]
 
 M = TypeVar("M", bound=BaseModel)
-Item = dict[str, Any]
 
 
 @dataclass(slots=True)
@@ -58,7 +56,7 @@ class _Reads:
 
 
 async def get_many(
-    session: Session,
+    session: Context,
     model: type[M],
     keys: Iterable[Mapping[str, Any]],
     *,
@@ -66,8 +64,6 @@ async def get_many(
     concurrency: int = 8,
 ) -> list[M | None]:
     """Read many items of one model by their key fields; see `Session.get_many`."""
-    from dynamap.session import compiled_of
-
     compiled = compiled_of(model)
     given = list(keys)
     encoded = [compiled.key_from(key) for key in given]
@@ -91,7 +87,7 @@ def _decoded(compiled: CompiledModel[M], item: Item | None) -> M | None:
 
 
 async def _read_all(
-    session: Session, reads: _Reads, keys: dict[bytes, Item], concurrency: int
+    session: Context, reads: _Reads, keys: dict[bytes, Item], concurrency: int
 ) -> None:
     slots = asyncio.Semaphore(concurrency)
     identities = list(keys)
@@ -108,7 +104,7 @@ async def _read_all(
             raise outcome
 
 
-async def _read_chunk(session: Session, reads: _Reads, pending: dict[bytes, Item]) -> None:
+async def _read_chunk(session: Context, reads: _Reads, pending: dict[bytes, Item]) -> None:
     state = session.retry.start()
     while pending:
         try:

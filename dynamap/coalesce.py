@@ -15,24 +15,15 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-import orjson
-
+from dynamap._context import Context
+from dynamap._identity import Item, canonical_key
 from dynamap.errors import BatchIncomplete
-
-if TYPE_CHECKING:
-    from dynamap.session import Session
 
 __all__ = ["GetCoalescer", "canonical_key"]
 
 MAX_BATCH_GET = 100
-Item = dict[str, Any]
-
-
-def canonical_key(key: Mapping[str, Any]) -> bytes:
-    """A hashable form of a key (DynamoDB JSON), equal for equal keys."""
-    return orjson.dumps(key, option=orjson.OPT_SORT_KEYS)
 
 
 @dataclass(slots=True)
@@ -47,7 +38,7 @@ _Group = dict[bytes, _Waiting]
 class GetCoalescer:
     """Collects the gets of one event-loop tick and sends them together."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Context) -> None:
         self._session = session
         self._pending: dict[tuple[str, bool], _Group] = {}
         self._scheduled = False

@@ -54,6 +54,7 @@ from typing import Any, Generic, TypeVar
 import orjson
 from pydantic import AliasChoices, AliasPath, BaseModel
 
+from dynamap import _nested
 from dynamap._converters import (
     DECODE_ERRORS,
     AttributeValue,
@@ -485,6 +486,9 @@ def compile_codec(model: type[M], *, epoch_fields: Collection[str] = ()) -> Mode
                     del _CODECS[key]
                     raise
     return codec
+
+
+_nested.register(compile_codec)
 
 
 # --------------------------------------------------------------------- generic values

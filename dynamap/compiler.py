@@ -24,7 +24,10 @@ from dynamap.declarations import Index, Key, ProjectionType, Table
 from dynamap.errors import DefinitionError, InvalidKey, InvalidStoredItem
 from dynamap.keys import KeyTemplate, TemplateError
 
-__all__ = ["CompiledIndex", "CompiledModel", "KeyAttribute", "ModelOptions", "compile_model"]
+__all__ = [
+    "CompiledIndex", "CompiledModel", "KeyAttribute", "ModelOptions", "compile_model",
+    "compiled_of",
+]
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -575,3 +578,14 @@ def key_shape(compiled: CompiledModel[Any]) -> tuple[str, ...]:
 def _shape(attribute: KeyAttribute) -> str:
     return attribute.template.shape if attribute.template is not None else "{}"
 
+
+def compiled_of(model: type[M]) -> CompiledModel[M]:
+    """The compiled form of a dynamap model class.
+
+    Raises:
+        TypeError: `model` is not a dynamap model with a table.
+    """
+    compiled: CompiledModel[M] | None = getattr(model, "__dynamap__", None)
+    if compiled is None:
+        raise TypeError(f"{model!r} is not a dynamap model with a table")
+    return compiled

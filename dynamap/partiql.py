@@ -35,10 +35,11 @@ from __future__ import annotations
 import re
 from collections.abc import AsyncIterator, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
+from dynamap._context import Context
 from dynamap.codec import encode_value
 from dynamap.compiler import CompiledModel
 from dynamap.declarations import Table
@@ -46,9 +47,6 @@ from dynamap.errors import InvalidValue, PartialItem
 from dynamap.expressions import Encoded
 from dynamap.readtarget import SKIP, ReadTarget, resolve_target
 from dynamap.unique import MARKER_ENTITY
-
-if TYPE_CHECKING:
-    from dynamap.session import Session
 
 __all__ = [
     "MAX_BATCH_STATEMENTS",
@@ -225,7 +223,7 @@ class _Decoder:
         return [item for item in decoded if item is not SKIP]
 
 
-def _resolved(db: Session, target: Target[Any] | None) -> tuple[ReadTarget | None, str | None]:
+def _resolved(db: Context, target: Target[Any] | None) -> tuple[ReadTarget | None, str | None]:
     if target is None:
         return None, None
     resolved = resolve_target(target, None)
@@ -260,7 +258,7 @@ def _decoder(resolved: ReadTarget | None, text: str) -> _Decoder | None:
 
 
 async def execute_page(
-    db: Session, target: Target[M], statement: str | Statement, /, *parameters: Any,
+    db: Context, target: Target[M], statement: str | Statement, /, *parameters: Any,
     next_token: str | None = None, consistent: bool = False, limit: int | None = None,
 ) -> PartiQLPage[M]:
     """Run one ExecuteStatement call: one page of results.
@@ -295,7 +293,7 @@ async def execute_page(
 
 
 async def iterate(
-    db: Session, target: Target[M], statement: str | Statement, /, *parameters: Any,
+    db: Context, target: Target[M], statement: str | Statement, /, *parameters: Any,
     consistent: bool = False, page_size: int | None = None,
 ) -> AsyncIterator[M]:
     """Every result of a statement, page after page (`NextToken`), decoded.
@@ -325,7 +323,7 @@ async def iterate(
 
 
 async def execute(
-    db: Session, target: Target[M], statement: str | Statement, /, *parameters: Any,
+    db: Context, target: Target[M], statement: str | Statement, /, *parameters: Any,
     consistent: bool = False,
 ) -> list[M]:
     """Run a statement to its end and return every result, decoded (for a write
@@ -344,7 +342,7 @@ async def execute(
 
 
 async def batch_execute(
-    db: Session, target: Target[M], statements: Sequence[Statement], *,
+    db: Context, target: Target[M], statements: Sequence[Statement], *,
     consistent: bool = False,
 ) -> list[BatchResult[M]]:
     """Run up to 25 statements in one BatchExecuteStatement: reads or writes, not both.
@@ -386,7 +384,7 @@ def _batch_result(
 
 
 async def execute_transaction(
-    db: Session, target: Target[M], statements: Sequence[Statement], *,
+    db: Context, target: Target[M], statements: Sequence[Statement], *,
     token: str | None = None,
 ) -> list[M | None]:
     """Run up to 100 statements as one ExecuteTransaction: all reads, or all writes,

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, Self, TypeVar
 from pydantic import ValidationError
 
 from dynamap import display
+from dynamap._context import Context
 from dynamap.cursor import decode_cursor, encode_cursor, fingerprint
 from dynamap.errors import InvalidKey, InvalidStoredItem
 from dynamap.expressions import (
@@ -44,7 +45,6 @@ if TYPE_CHECKING:
 
     from dynamap.compiler import CompiledIndex
     from dynamap.declarations import Index, Table
-    from dynamap.session import Session
 
 __all__ = ["Page", "Query", "Scan"]
 
@@ -114,7 +114,7 @@ class _Read(Generic[M]):
 
     operation = "Scan"
 
-    def __init__(self, session: Session, target: ReadTarget) -> None:
+    def __init__(self, session: Context, target: ReadTarget) -> None:
         self._session = session
         self._target = target
         self._options = _Options()
@@ -401,7 +401,7 @@ class Query(_Read[M]):
 
     def __init__(
         self,
-        session: Session,
+        session: Context,
         target: type[M] | Table[Any],
         *,
         index: str | Index | CompiledIndex | None,
@@ -505,7 +505,7 @@ class Scan(_Read[M]):
     operation = "Scan"
 
     def __init__(
-        self, session: Session, target: type[M] | Table[Any], *,
+        self, session: Context, target: type[M] | Table[Any], *,
         index: str | Index | CompiledIndex | None,
     ) -> None:
         super().__init__(session, resolve_target(target, index))

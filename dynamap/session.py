@@ -25,12 +25,13 @@ import secrets
 from collections.abc import AsyncIterable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, Unpack, overload
+from typing import Any, Literal, Self, TypeVar, Unpack, overload
 
 from pydantic import BaseModel
 
 from dynamap import tables as _tables
 from dynamap import unique as _unique
+from dynamap import unique_writes as _writes
 from dynamap._once import update_once
 from dynamap._outcome import (
     Proof,
@@ -44,8 +45,18 @@ from dynamap._outcome import (
 )
 from dynamap._transport import ConnectionConfig, Hook, Stats, Transport
 from dynamap._witness import Watch, Witness
+from dynamap.batch import (
+    BatchWriter,
+    DeleteTarget,
+    Duplicates,
+    encode_deletes,
+    encode_puts,
+    write_stream,
+)
+from dynamap.batch_get import get_many
 from dynamap.changes import UpdateChanges
-from dynamap.compiler import CompiledIndex, CompiledModel
+from dynamap.coalesce import GetCoalescer
+from dynamap.compiler import CompiledIndex, CompiledModel, compiled_of
 from dynamap.cursor import EphemeralSecret
 from dynamap.declarations import Index, Table
 from dynamap.errors import ConditionCheckFailed, ItemNotFound, SessionError
@@ -63,13 +74,9 @@ from dynamap.partial import Partial, from_projection, read_in_part, refuse_parti
 from dynamap.query import Query, Scan
 from dynamap.readtarget import plain_item
 from dynamap.retry import RetryPolicy
+from dynamap.transaction import Transaction, get_transaction
 
-if TYPE_CHECKING:
-    from dynamap.batch import BatchWriter, DeleteTarget, Duplicates
-    from dynamap.coalesce import GetCoalescer
-    from dynamap.transaction import Transaction
-
-__all__ = ["Session", "current_session"]
+__all__ = ["Session", "compiled_of", "current_session"]
 
 M = TypeVar("M", bound=BaseModel)
 State = Literal["new", "open", "closed"]
@@ -98,18 +105,6 @@ def current_session() -> Session:
             "'Web apps')"
         )
     return session
-
-
-def compiled_of(model: type[M]) -> CompiledModel[M]:
-    """The compiled form of a dynamap model class.
-
-    Raises:
-        TypeError: `model` is not a dynamap model with a table.
-    """
-    compiled: CompiledModel[M] | None = getattr(model, "__dynamap__", None)
-    if compiled is None:
-        raise TypeError(f"{model!r} is not a dynamap model with a table")
-    return compiled
 
 
 class Session:
@@ -371,8 +366,6 @@ class Session:
 
     def _coalesced(self) -> GetCoalescer:
         if self._coalescer is None:
-            from dynamap.coalesce import GetCoalescer
-
             self._coalescer = GetCoalescer(self)
         return self._coalescer
 
@@ -408,7 +401,7 @@ class Session:
         refuse_partial(instance, "put")
         compiled = compiled_of(type(instance))
         if compiled.options.unique:
-            old: Any = await _unique.unique_put(self, instance, condition)
+            old: Any = await _writes.unique_put(self, instance, condition)
             return old if return_old else None
         table = self.table_name(type(instance))
         prepared = put_request(compiled, instance, table, condition=condition,
@@ -518,7 +511,7 @@ class Session:
         version = compiled.options.version
         expected = known.get(version) if version else None
         if _unique.touches(compiled, spec):
-            fresh: M = await _unique.unique_update(self, compiled, known, spec, condition,
+            fresh: M = await _writes.unique_update(self, compiled, known, spec, condition,
                                                    expected)
         else:
             prepared = update_request(compiled, known, table, spec, condition=condition,
@@ -541,7 +534,7 @@ class Session:
         spec = UpdateSpec.of(changes)
         compiled = compiled_of(model)
         if _unique.touches(compiled, spec):
-            fresh: M = await _unique.unique_update(self, compiled, key, spec, condition, None)
+            fresh: M = await _writes.unique_update(self, compiled, key, spec, condition, None)
             return fresh
         table = self.table_name(model)
         prepared = update_request(compiled, key, table, spec, condition=condition)
@@ -607,7 +600,7 @@ class Session:
             version = compiled.options.version
             expected = getattr(target, version) if version else None
         if compiled.options.unique:
-            deleted: M | None = await _unique.unique_delete(self, compiled, item_key, condition,
+            deleted: M | None = await _writes.unique_delete(self, compiled, item_key, condition,
                                                             expected)
             return deleted
         table = self.table_name(compiled.model)
@@ -668,8 +661,6 @@ class Session:
             duplicates: a second write to a key in the batch replaces the first
                 ("last", default) or raises `InvalidValue` ("error").
         """
-        from dynamap.batch import BatchWriter
-
         self._require_open()
         return BatchWriter(self, concurrency=concurrency, duplicates=duplicates)
 
@@ -679,8 +670,6 @@ class Session:
         Args:
             token: the idempotency token (ClientRequestToken); default a new one.
         """
-        from dynamap.transaction import Transaction
-
         self._require_open()
         return Transaction(self, token=token)
 
@@ -704,8 +693,6 @@ class Session:
                 first, nothing after it is read.
             BatchIncomplete: items were left unwritten; it carries exactly those.
         """
-        from dynamap.batch import encode_puts, write_stream
-
         self._require_open()
         return await write_stream(self, encode_puts(self, items), concurrency=concurrency)
 
@@ -726,8 +713,6 @@ class Session:
             InvalidKey: a target's key cannot be built; the deletes before it are done.
             BatchIncomplete: deletes were left undone; it carries exactly those targets.
         """
-        from dynamap.batch import encode_deletes, write_stream
-
         self._require_open()
         return await write_stream(self, encode_deletes(self, targets), concurrency=concurrency)
 
@@ -750,8 +735,6 @@ class Session:
             BatchIncomplete: keys were left unread when the retry budget ran out; it
                 carries exactly those key mappings.
         """
-        from dynamap.batch_get import get_many
-
         self._require_open()
         return await get_many(self, model, keys, consistent=consistent)
 
@@ -768,8 +751,6 @@ class Session:
         Raises:
             InvalidValue: more than 100 items.
         """
-        from dynamap.transaction import get_transaction
-
         self._require_open()
         found: list[M | None] = await get_transaction(self, targets)
         return found

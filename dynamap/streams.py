@@ -8,6 +8,7 @@ own model when reading a whole single-table collection (`Table`). Marker items o
 unique fields (see `dynamap.unique`) are recognised by their key and skipped.
 
 ```python
+from dynamap._context import Context
 from dynamap.streams import Change, handle_batch
 
 async def on_change(change: Change[Page | Node]) -> None:
@@ -33,19 +34,17 @@ import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypedDict, TypeVar, cast
+from typing import Any, Generic, Literal, TypedDict, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
 
+from dynamap._context import Context
 from dynamap._transport import Transport
 from dynamap.compiler import CompiledModel
 from dynamap.declarations import Table
 from dynamap.errors import InvalidRequest, InvalidValue
 from dynamap.readtarget import ReadTarget, plain_item, resolve_target
 from dynamap.unique import MARKER_ENTITY
-
-if TYPE_CHECKING:
-    from dynamap.session import Session
 
 __all__ = [
     "BatchItemFailures",
@@ -298,14 +297,14 @@ class _StreamsTransport(Transport):
     target_prefix = _STREAMS_TARGET
 
 
-def _streams_endpoint(db: Session) -> str:
+def _streams_endpoint(db: Context) -> str:
     configured = db.transport.config.resolved_endpoint()
     if configured:  # DynamoDB Local and moto serve the Streams API on the same port
         return configured
     return f"https://streams.dynamodb.{db.transport.region}.amazonaws.com"
 
 
-async def _open_streams(db: Session) -> Transport:
+async def _open_streams(db: Context) -> Transport:
     config = replace(db.transport.config, endpoint_url=_streams_endpoint(db),
                      region=db.transport.region)
     streams = _StreamsTransport(config, db.retry, max_connections=4,
@@ -319,7 +318,7 @@ def _table_of(target: Target[Any]) -> Table[Any]:
 
 
 async def enable_stream(
-    db: Session, target: Target[Any], *, view: StreamView = "NEW_AND_OLD_IMAGES",
+    db: Context, target: Target[Any], *, view: StreamView = "NEW_AND_OLD_IMAGES",
     poll_interval: float = 0.5,
 ) -> str:
     """Turn on the stream of a model's table (or a `Table`), and wait until it is ACTIVE.
@@ -351,7 +350,7 @@ async def enable_stream(
 
 
 async def read_stream(
-    db: Session,
+    db: Context,
     target: Target[M],
     *,
     start: Literal["TRIM_HORIZON", "LATEST"] = "TRIM_HORIZON",

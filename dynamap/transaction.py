@@ -39,15 +39,16 @@ import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Literal, Self, TypeVar, Unpack
+from typing import Any, Literal, Self, TypeVar, Unpack
 
 from pydantic import BaseModel
 
 from dynamap import unique as _unique
 from dynamap._clock import write_time
+from dynamap._context import Context
+from dynamap._identity import Item, item_identity
 from dynamap.changes import UpdateChanges
-from dynamap.coalesce import canonical_key
-from dynamap.compiler import CompiledModel
+from dynamap.compiler import CompiledModel, compiled_of
 from dynamap.errors import (
     InvalidRequest,
     InvalidValue,
@@ -65,9 +66,6 @@ from dynamap.operations import (
 )
 from dynamap.partial import refuse_partial
 
-if TYPE_CHECKING:
-    from dynamap.session import Session
-
 __all__ = [
     "MAX_ACTIONS",
     "Action",
@@ -77,7 +75,6 @@ __all__ = [
 ]
 
 M = TypeVar("M", bound=BaseModel)
-Item = dict[str, Any]
 ActionKind = Literal["Put", "Update", "Delete", "ConditionCheck"]
 
 #: The most actions DynamoDB takes in one transaction.
@@ -92,8 +89,6 @@ def _new_token() -> str:
 
 
 def _compiled(model: type[M]) -> CompiledModel[M]:
-    from dynamap.session import compiled_of
-
     return compiled_of(model)
 
 
@@ -139,9 +134,6 @@ class _Entry:
     marker: _unique.Marker | None = None
 
 
-def _identity(table: str, key: Mapping[str, Any]) -> bytes:
-    return table.encode() + b"\x00" + canonical_key(key)
-
 
 class Transaction:
     """A write transaction: `async with db.transaction() as t: t.put(x)`.
@@ -156,7 +148,7 @@ class Transaction:
         token: the ClientRequestToken the commit is (or was last) sent with.
     """
 
-    def __init__(self, session: Session, *, token: str | None = None) -> None:
+    def __init__(self, session: Context, *, token: str | None = None) -> None:
         self._session = session
         self._actions: list[Action] = []
         self._identities: set[bytes] = set()
@@ -195,7 +187,7 @@ class Transaction:
         key = {a.attribute: item[a.attribute] for a in compiled.key_attributes}
         intent = _unique.put_intent(compiled, snapshot, build) if compiled.options.unique \
             else None
-        self._add(Action("Put", compiled, prepared.request, key, _identity(table, key),
+        self._add(Action("Put", compiled, prepared.request, key, item_identity(table, key),
                          instance, prepared.changes, intent))
 
     def update(
@@ -254,7 +246,7 @@ class Transaction:
         body.pop("ReturnValues", None)
         intent = _unique.update_intent(compiled, spec, build)
         self._add(Action("Update", compiled, body, body["Key"],
-                         _identity(table, body["Key"]), instance, prepared.changes, intent))
+                         item_identity(table, body["Key"]), instance, prepared.changes, intent))
 
     def delete(
         self,
@@ -298,7 +290,7 @@ class Transaction:
                                   expected_version=expected_version)
 
         intent = _unique.delete_intent(compiled, build)
-        self._add(Action("Delete", compiled, build(None), key, _identity(table, key),
+        self._add(Action("Delete", compiled, build(None), key, item_identity(table, key),
                          unique=intent))
 
     def check(
@@ -326,7 +318,7 @@ class Transaction:
                                 "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}
         params.apply(body)
         self._add(Action("ConditionCheck", compiled, body, item_key,
-                         _identity(table, item_key)))
+                         item_identity(table, item_key)))
 
     def _add(self, action: Action) -> None:
         if self._state != "open":
@@ -518,7 +510,7 @@ def _decoded_reason(compiled: CompiledModel[Any], reason: Mapping[str, Any]) -> 
 
 
 async def transact_get_raw(
-    session: Session, keys: Sequence[tuple[str, Item]]
+    session: Context, keys: Sequence[tuple[str, Item]]
 ) -> list[Item | None]:
     """Read items (table, key) in one TransactGetItems: a consistent snapshot.
 
@@ -529,7 +521,7 @@ async def transact_get_raw(
     """
     distinct: dict[bytes, tuple[str, Item]] = {}
     for table, key in keys:
-        distinct.setdefault(_identity(table, key), (table, key))
+        distinct.setdefault(item_identity(table, key), (table, key))
     if len(distinct) > MAX_ACTIONS:
         raise InvalidValue(f"TransactGetItems reads at most {MAX_ACTIONS} items, "
                            f"got {len(distinct)}")
@@ -538,10 +530,10 @@ async def transact_get_raw(
     answer = await _send_get(session, request)
     items = [response.get("Item") for response in answer.get("Responses", [])]
     by_identity = dict(zip(distinct, items, strict=True))
-    return [by_identity[_identity(table, key)] for table, key in keys]
+    return [by_identity[item_identity(table, key)] for table, key in keys]
 
 
-async def _send_get(session: Session, request: dict[str, Any]) -> dict[str, Any]:
+async def _send_get(session: Context, request: dict[str, Any]) -> dict[str, Any]:
     state = session.retry.start()
     while True:
         try:
@@ -557,7 +549,7 @@ async def _send_get(session: Session, request: dict[str, Any]) -> dict[str, Any]
 
 
 async def get_transaction(
-    session: Session, targets: Iterable[tuple[type[BaseModel], Mapping[str, Any]]]
+    session: Context, targets: Iterable[tuple[type[BaseModel], Mapping[str, Any]]]
 ) -> list[Any]:
     """Read up to 100 items, of any models and tables, as one consistent snapshot.
 

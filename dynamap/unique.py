@@ -39,26 +39,19 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any, Literal
+from typing import Any, Literal
 
 import orjson
 from pydantic import BaseModel
 
-from dynamap.coalesce import canonical_key
+from dynamap._identity import Item, canonical_key, item_identity
 from dynamap.compiler import CompiledModel
 from dynamap.errors import (
-    ConditionCheckFailed,
     InvalidKey,
     InvalidValue,
-    ItemNotFound,
-    TransactionCanceled,
 )
 from dynamap.expressions import Condition, F, Parameters
 from dynamap.operations import UpdateSpec
-
-if TYPE_CHECKING:
-    from dynamap.session import Session
-    from dynamap.transaction import Transaction
 
 __all__ = [
     "MARKER_ENTITY",
@@ -73,13 +66,9 @@ __all__ = [
     "raced",
     "refuse_marker_key",
     "touches",
-    "unique_delete",
-    "unique_put",
-    "unique_update",
     "update_intent",
 ]
 
-Item = dict[str, Any]
 Rebuild = Callable[[Condition | None], dict[str, Any]]
 
 #: The entity attribute value of marker items; model reads never decode them.
@@ -327,7 +316,7 @@ def _marker(
     else:
         body["Key"] = key
     params.apply(body)
-    identity = table.encode() + b"\x00" + canonical_key(key)
+    identity = item_identity(table, key)
     return Marker(kind, name, value, body, identity)
 
 
@@ -346,86 +335,3 @@ def _state(compiled: CompiledModel[Any], item: Mapping[str, Any] | None) -> tupl
         return None
     values = _stored_values(compiled, item)
     return tuple(marker_text(compiled, name, values[name]) for name in compiled.options.unique)
-
-
-# -- Session hooks ------------------------------------------------------------------------
-
-
-def _transaction(session: Session) -> Transaction:
-    from dynamap.transaction import Transaction
-
-    return Transaction(session)
-
-
-async def _commit_one(transaction: Transaction) -> None:
-    """Commit a one-action transaction, raising a failed condition as `Session` does."""
-    try:
-        await transaction.commit()
-    except TransactionCanceled as error:
-        reasons = error.cancellation_reasons
-        if not reasons or reasons[0].get("Code") != "ConditionalCheckFailed":
-            raise
-        raise ConditionCheckFailed(
-            str(reasons[0].get("Message") or "The conditional request failed"),
-            item=reasons[0].get("Item"), operation="TransactWriteItems", table=error.table,
-            code="ConditionalCheckFailedException", request_id=error.request_id,
-        ) from error
-
-
-def _current(transaction: Transaction) -> Item | None:
-    intent = transaction.actions[0].unique
-    return None if intent is None else intent.current
-
-
-async def unique_put(
-    session: Session, instance: BaseModel, condition: Condition | None
-) -> BaseModel | None:
-    """`Session.put` for a model with unique fields; returns the item replaced."""
-    transaction = _transaction(session)
-    transaction.put(instance, condition=condition)
-    await _commit_one(transaction)
-    old = _current(transaction)
-    return None if old is None else transaction.actions[0].compiled.from_item(old)
-
-
-async def unique_update(
-    session: Session,
-    compiled: CompiledModel[Any],
-    known: Mapping[str, Any],
-    spec: UpdateSpec,
-    condition: Condition | None,
-    expected_version: int | None,
-) -> Any:
-    """`Session.update` for an update that changes unique fields; returns the item now.
-
-    Raises:
-        ItemNotFound: the item was deleted right after the update.
-    """
-    transaction = _transaction(session)
-    transaction.add_update(compiled, known, spec, condition=condition,
-                           expected_version=expected_version)
-    await _commit_one(transaction)
-    action = transaction.actions[0]
-    table = action.body["TableName"]
-    request = {"TableName": table, "Key": action.key, "ConsistentRead": True}
-    item = (await session.send("GetItem", request, table=table)).get("Item")
-    if item is None:
-        raise ItemNotFound(f"the {compiled.model.__name__} was deleted right after the update",
-                           operation="GetItem", table=table, code="ItemNotFound")
-    return compiled.from_item(item)
-
-
-async def unique_delete(
-    session: Session,
-    compiled: CompiledModel[Any],
-    key: Item,
-    condition: Condition | None,
-    expected_version: int | None,
-) -> Any:
-    """`Session.delete` for a model with unique fields; returns the item deleted."""
-    transaction = _transaction(session)
-    transaction.add_delete(compiled, key, condition=condition,
-                           expected_version=expected_version)
-    await _commit_one(transaction)
-    old = _current(transaction)
-    return None if old is None else compiled.from_item(old)

@@ -23,8 +23,8 @@ from typing import Any, Literal, get_args, get_origin
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from dynamap.compiler import compiled_of
 from dynamap.migrate.store import item_key
-from dynamap.session import compiled_of
 
 __all__ = ["DUPLICATE_CHOICES", "NULL_CHOICES", "DuplicateFinder", "NullPolicy", "NullRejected",
            "Nulls", "unknown_fields"]

@@ -51,11 +51,12 @@ from dynamap.cli.policies import (
 )
 from dynamap.cli.readers import FORMATS, Format, Row, RowError, detect_format, prepare, read_rows
 from dynamap.cli.targets import load_model, load_targets, model_spec
+from dynamap.compiler import compiled_of
 from dynamap.declarations import Table
 from dynamap.errors import DynamapError, InvalidValue
 from dynamap.migrate.store import write_items
 from dynamap.query import Scan
-from dynamap.session import Session, compiled_of
+from dynamap.session import Session
 from dynamap.tables import describe_table
 
 __all__ = ["export", "import_"]

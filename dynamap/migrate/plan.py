@@ -8,13 +8,13 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
+from dynamap.compiler import compiled_of
 from dynamap.errors import InvalidValue
 from dynamap.migrate.mapping import Context, Entity, Reject, Skip, map_record
 from dynamap.migrate.paths import MISSING, covers, get_path, leaf_paths
 from dynamap.migrate.report import EntityReport, Problem
 from dynamap.migrate.sources import Record
 from dynamap.migrate.store import item_key
-from dynamap.session import compiled_of
 
 __all__ = ["Planned", "hashable", "plan_entity"]
 

@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from dynamap import Session
+from dynamap.compiler import compiled_of
 from dynamap.errors import UniqueConstraintViolated
 from dynamap.migrate.mapping import Context, Entity, Skip, map_record
 from dynamap.migrate.paths import get_path
@@ -17,7 +18,6 @@ from dynamap.migrate.plain import decode_item, differences
 from dynamap.migrate.plan import Planned, hashable, plan_entity
 from dynamap.migrate.report import EntityReport, MigrationReport, Problem
 from dynamap.migrate.store import fetch_items, write_items
-from dynamap.session import compiled_of
 
 __all__ = ["CHUNK", "migrate", "verify_entity"]
 
