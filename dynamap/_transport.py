@@ -22,7 +22,7 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple, Protocol
 from urllib.parse import urlsplit
 
 import orjson
@@ -47,7 +47,10 @@ if TYPE_CHECKING:
     import aioboto3
     import aiohttp
 
-__all__ = ["ConnectionConfig", "RequestEvent", "Stats", "Transport", "map_error"]
+__all__ = [
+    "Answer", "ConnectionConfig", "HttpTransport", "RequestEvent", "Stats", "Transport",
+    "map_error",
+]
 
 logger = logging.getLogger("dynamap")
 
@@ -122,6 +125,42 @@ class RequestEvent:
 Hook = Callable[[RequestEvent], Awaitable[None] | None]
 
 
+class Answer(NamedTuple):
+    """The answer to one HTTP exchange: the status, the body's bytes, the request id."""
+
+    status: int
+    payload: bytes
+    request_id: str | None = None
+
+
+class HttpTransport(Protocol):
+    """The single HTTP exchange of one request, which `Session(transport=...)` replaces.
+
+    Everything around the exchange stays the session's own: the request is built,
+    serialised and retried, hooks are called and statistics counted as ever; only
+    signing and sending one body, and reading its answer, are done by this object.
+    `dynamap.mock.MockTransport` is one, for unit tests.
+    """
+
+    async def open(self) -> None:
+        """Called when the session opens."""
+        ...
+
+    async def close(self) -> None:
+        """Called when the session closes."""
+        ...
+
+    async def exchange(self, operation: str, body: bytes) -> Answer:
+        """Send one serialised request of `operation` and return its answer.
+
+        Raises:
+            ConnectionFailed: the request could not be sent or its answer was lost
+                (`ambiguous` says whether it may have been applied); it is retried
+                as a network error is.
+        """
+        ...
+
+
 @dataclass(slots=True)
 class Stats:
     """Counters of one session: requests, retries and consumed capacity per operation."""
@@ -166,8 +205,11 @@ class Transport:
         max_connections: int = 64,
         timeout: float = 30.0,
         consumed_capacity: bool = False,
+        http: HttpTransport | None = None,
     ) -> None:
         self.config = config
+        #: The replaced HTTP exchange (`Session(transport=...)`), if any.
+        self.http = http
         self.retry = retry
         self.max_connections = max_connections
         self.timeout = timeout
@@ -192,6 +234,9 @@ class Transport:
             SessionError: no region is configured anywhere.
             AccessDenied: no credentials are found for a non-local endpoint.
         """
+        if self.http is not None:
+            await self._open_replaced(self.http)
+            return
         endpoint = self.config.resolved_endpoint()
         static = _static_credentials(self.config)
         region = self.config.region or os.environ.get("AWS_REGION")
@@ -215,6 +260,13 @@ class Transport:
             timeout=aiohttp.ClientTimeout(total=self.timeout),
             skip_auto_headers=("User-Agent", "Accept-Encoding"),
         )
+
+    async def _open_replaced(self, http: HttpTransport) -> None:
+        """Open a replaced exchange: no credentials, no pool, nothing resolved."""
+        self.region = self.config.region or os.environ.get("AWS_REGION") or "us-east-1"
+        self.endpoint_url = self.config.resolved_endpoint() or "http://dynamodb.invalid"
+        self._signer = Signer(self.region, host_header(self.endpoint_url), "/")
+        await http.open()
 
     async def _resolve_with_botocore(self, endpoint: str | None) -> None:
         import aioboto3  # here, not at import time: see the module's docstring
@@ -254,6 +306,9 @@ class Transport:
         http, self._http = self._http, None
         if http is not None:
             await http.close()
+        if self.http is not None and self._signer is not None:
+            self._signer = None
+            await self.http.close()
 
     async def credentials(self) -> Credentials:
         """Current frozen credentials (refreshed by botocore when they expire)."""
@@ -373,15 +428,27 @@ class Transport:
         await _call_hooks(self.on_response, done)
 
     async def _send_once(self, operation: str, body: bytes, table: str | None) -> dict[str, Any]:
+        if self.http is not None and self._signer is not None:
+            answer = await self.http.exchange(operation, body)
+        else:
+            answer = await self._post(operation, body, table)
+        if answer.status == 200:
+            decoded: dict[str, Any] = orjson.loads(answer.payload)
+            return decoded
+        mapped = map_error(operation, table, answer.status, answer.payload, answer.request_id)
+        mapped.ambiguous = answer.status >= 500  # a 5xx says nothing of what was applied
+        raise mapped
+
+    async def _post(self, operation: str, body: bytes, table: str | None) -> Answer:
+        """The exchange over HTTP: sign `body`, POST it on the pool, read the answer."""
         http, signer = self._http, self._signer
         if http is None or signer is None:
             raise SessionError("the session is closed: use `async with Session() as db:`")
         headers = signer.headers(await self.credentials(), self.target_prefix + operation, body)
         try:
             async with http.post(self.endpoint_url, data=body, headers=headers) as answer:
-                payload = await answer.read()
-                status = answer.status
-                request_id = answer.headers.get("x-amzn-RequestId")
+                return Answer(answer.status, await answer.read(),
+                              answer.headers.get("x-amzn-RequestId"))
         except self._network_errors as error:
             failed = ConnectionFailed(
                 f"could not reach {self.endpoint_url}: {error!r}",
@@ -389,12 +456,6 @@ class Transport:
             )
             failed.ambiguous = not isinstance(error, self._not_sent)
             raise failed from error
-        if status == 200:
-            decoded: dict[str, Any] = orjson.loads(payload)
-            return decoded
-        mapped = map_error(operation, table, status, payload, request_id)
-        mapped.ambiguous = status >= 500  # a 5xx says nothing of what was applied
-        raise mapped
 
 
 def _ambiguous_write(error: OperationError) -> AmbiguousWrite:

@@ -43,7 +43,7 @@ from dynamap._outcome import (
     retry_safe,
     safe_update,
 )
-from dynamap._transport import ConnectionConfig, Hook, Stats, Transport
+from dynamap._transport import ConnectionConfig, Hook, HttpTransport, Stats, Transport
 from dynamap._witness import Watch, Witness
 from dynamap.batch import (
     BatchWriter,
@@ -129,6 +129,10 @@ class Session:
         timeout: seconds before one HTTP request times out.
         consumed_capacity: ask DynamoDB for the capacity each data request consumed
             (`ReturnConsumedCapacity: TOTAL`), added up in `stats.consumed_capacity`.
+        transport: replaces the single HTTP exchange of each request (signing and
+            sending one body, reading its answer), e.g. a `dynamap.mock.MockTransport`
+            in unit tests. Retries, hooks and `stats` work as ever around it; no
+            credentials are resolved and no connection pool is opened.
     """
 
     def __init__(
@@ -147,12 +151,14 @@ class Session:
         max_connections: int = 64,
         timeout: float = 30.0,
         consumed_capacity: bool = False,
+        transport: HttpTransport | None = None,
     ) -> None:
         config = ConnectionConfig(endpoint_url, region, profile, aws_access_key_id,
                                   aws_secret_access_key, aws_session_token)
         self.retry = retry or RetryPolicy()
         self.transport = Transport(config, self.retry, max_connections=max_connections,
-                                   timeout=timeout, consumed_capacity=consumed_capacity)
+                                   timeout=timeout, consumed_capacity=consumed_capacity,
+                                   http=transport)
         prefix = table_prefix if table_prefix is not None else os.environ.get(
             "DYNAMAP_TABLE_PREFIX", "")
         self.table_prefix = prefix

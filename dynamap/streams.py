@@ -308,7 +308,7 @@ async def _open_streams(db: Context) -> Transport:
     config = replace(db.transport.config, endpoint_url=_streams_endpoint(db),
                      region=db.transport.region)
     streams = _StreamsTransport(config, db.retry, max_connections=4,
-                                timeout=db.transport.timeout)
+                                timeout=db.transport.timeout, http=db.transport.http)
     await streams.open()
     return streams
 

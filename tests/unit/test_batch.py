@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from fake_transport import MemoryTable, fake_session
+from fake_transport import QUICK, MemoryTable, fake_session
 from pydantic import Field
 
 from dynamap import (
@@ -253,22 +253,21 @@ async def test_a_refused_request_stops_the_batch_and_reports_what_is_unwritten()
 
 
 async def test_throttling_after_retries_leaves_the_chunk_unprocessed_but_the_rest_goes() -> None:
-    calls = 0
-
     def handle(operation: str, request: dict[str, Any]) -> dict[str, Any]:
-        nonlocal calls
-        calls += 1
-        if calls == 1:
+        texts = {e["PutRequest"]["Item"]["text"]["S"] for e in request["RequestItems"]["App"]}
+        if "t0" in texts:  # the first chunk is throttled on every try
             raise Throttled("slow down", operation=operation, code="ThrottlingException")
         return {}
 
-    session, _ = fake_session(handle)
+    session, transport = fake_session(handle)
     notes = [Note(text=f"t{i}") for i in range(50)]
     async with session:
         with pytest.raises(BatchIncomplete) as raised:
             await session.put_many(notes, concurrency=1)
     assert sorted(raised.value.unprocessed, key=id) == sorted(notes[:25], key=id)
     assert isinstance(raised.value.__cause__, Throttled)
+    assert len(transport.sent) == QUICK.attempts + 1  # the first chunk's tries, the second
+    assert session.stats.retries == {"BatchWriteItem": QUICK.attempts - 1}
 
 
 async def test_concurrency_is_bounded() -> None:

@@ -99,8 +99,9 @@ async def test_a_table_that_stays_creating_is_waited_for_with_a_bound(
         return {"Table": {**described(), "TableStatus": "CREATING"}}
 
     session, _transport = fake_session(answer)
-    with pytest.raises(TableBusy, match=r"table Vault is still CREATING after 0 s"):
-        await plan_table(session.transport, schema(), "")
+    async with session:
+        with pytest.raises(TableBusy, match=r"table Vault is still CREATING after 0 s"):
+            await plan_table(session.transport, schema(), "")
 
 
 async def test_a_table_being_deleted_is_waited_for_then_created() -> None:
@@ -127,7 +128,8 @@ async def test_a_table_being_deleted_is_waited_for_then_created() -> None:
 
     session, transport = fake_session(answer)
     plan = dynamap_tables.TablePlan(schema(), "Vault", create=True)
-    await dynamap_tables.apply_plan(session.transport, plan, prefix="")
+    async with session:
+        await dynamap_tables.apply_plan(session.transport, plan, prefix="")
     assert created == ["refused", "created"] and deleting["polls"] == 3
     assert transport.operations()[:2] == ["CreateTable", "DescribeTable"]
     assert "UpdateContinuousBackups" in transport.operations()  # PITR, after CreateTable

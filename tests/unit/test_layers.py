@@ -108,9 +108,9 @@ def targets(module: str, node: ast.Import | ast.ImportFrom) -> set[str]:
     else:
         if node.level:
             here = ["dynamap", *module.split(".")] if module else ["dynamap"]
-            if not MODULES[module].name == "__init__.py":
+            if MODULES[module].name != "__init__.py":
                 here.pop()
-            base = ".".join(here[: len(here) - node.level + 1] + [node.module or ""])
+            base = ".".join([*here[:len(here) - node.level + 1], node.module or ""])
         else:
             base = node.module or ""
         base = base.rstrip(".")
