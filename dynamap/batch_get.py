@@ -17,42 +17,19 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
+from dynamap._batch_read import MAX_BATCH_GET, KeyReads, read_chunk
 from dynamap._context import Context
 from dynamap._identity import Item, canonical_key
-from dynamap.coalesce import MAX_BATCH_GET
 from dynamap.compiler import CompiledModel, compiled_of
-from dynamap.errors import BatchIncomplete, OperationError
-from dynamap.retry import RetryPolicy
+from dynamap.errors import BatchIncomplete
 
 __all__ = ["MAX_BATCH_GET", "get_many"]
 
 M = TypeVar("M", bound=BaseModel)
-
-
-@dataclass(slots=True)
-class _Reads:
-    """The state of one get_many: what is found, what is left, and why."""
-
-    table: str
-    consistent: bool
-    key_names: tuple[str, ...]
-    found: dict[bytes, Item] = field(default_factory=dict)
-    unread: list[bytes] = field(default_factory=list)
-    errors: list[OperationError] = field(default_factory=list)
-
-    def request(self, keys: Iterable[Item]) -> dict[str, Any]:
-        entry: dict[str, Any] = {"Keys": list(keys)}
-        if self.consistent:
-            entry["ConsistentRead"] = True
-        return {"RequestItems": {self.table: entry}}
-
-    def identity(self, item: Mapping[str, Any]) -> bytes:
-        return canonical_key({name: item[name] for name in self.key_names if name in item})
 
 
 async def get_many(
@@ -72,7 +49,7 @@ async def get_many(
     for identity, key, asked in zip(identities, encoded, given, strict=True):
         distinct.setdefault(identity, (key, asked))
     names = tuple(attribute.attribute for attribute in compiled.key_attributes)
-    reads = _Reads(session.table_name(model), consistent, names)
+    reads = KeyReads(session.table_name(model), consistent, names)
     await _read_all(session, reads, {i: key for i, (key, _) in distinct.items()}, concurrency)
     if reads.unread:
         cause = reads.errors[-1] if reads.errors else None
@@ -87,14 +64,14 @@ def _decoded(compiled: CompiledModel[M], item: Item | None) -> M | None:
 
 
 async def _read_all(
-    session: Context, reads: _Reads, keys: dict[bytes, Item], concurrency: int
+    session: Context, reads: KeyReads, keys: dict[bytes, Item], concurrency: int
 ) -> None:
     slots = asyncio.Semaphore(concurrency)
     identities = list(keys)
 
     async def read(chunk: list[bytes]) -> None:
         async with slots:
-            await _read_chunk(session, reads, {i: keys[i] for i in chunk})
+            await read_chunk(session, reads, {i: keys[i] for i in chunk})
 
     chunks = [identities[i:i + MAX_BATCH_GET] for i in range(0, len(identities),
                                                                MAX_BATCH_GET)]
@@ -102,30 +79,3 @@ async def _read_all(
     for outcome in outcomes:
         if isinstance(outcome, BaseException):
             raise outcome
-
-
-async def _read_chunk(session: Context, reads: _Reads, pending: dict[bytes, Item]) -> None:
-    state = session.retry.start()
-    while pending:
-        try:
-            answer = await session.send("BatchGetItem", reads.request(pending.values()),
-                                        table=reads.table)
-        except OperationError as error:
-            if not RetryPolicy.retryable(error):
-                raise
-            reads.errors.append(error)
-            reads.unread.extend(pending)
-            return
-        for item in answer.get("Responses", {}).get(reads.table, []):
-            identity = reads.identity(item)
-            if pending.pop(identity, None) is not None:
-                reads.found[identity] = item
-        left = answer.get("UnprocessedKeys", {}).get(reads.table, {}).get("Keys", [])
-        pending = {identity: pending[identity] for identity in map(canonical_key, left)
-                   if identity in pending}
-        delay = state.next_delay() if pending else None
-        if pending and delay is None:
-            reads.unread.extend(pending)
-            return
-        if delay is not None:
-            await asyncio.sleep(delay)

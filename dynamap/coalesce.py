@@ -5,25 +5,25 @@ would send one GetItem per id. Instead, every `get` made in the same event-loop 
 is parked on a future, and one callback scheduled with `call_soon` sends them together:
 one GetItem when a single key is waiting, else BatchGetItem in chunks of 100 keys per
 table. Consistent and eventually consistent reads are kept in separate requests.
-Duplicate keys are sent once and answered to every caller. Unprocessed keys are
+Duplicate keys are sent once and answered to every caller. BatchGetItem is read
+through `dynamap._batch_read`, the loop `db.get_many` uses: unprocessed keys are
 retried with the session's retry policy; if any are still unread when it is spent,
-their callers get `BatchIncomplete`, never a silent None.
+their callers get `BatchIncomplete`, never a silent None, and when a retryable error
+outlasted the retries, that error, as a single get would raise it.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from dynamap._batch_read import MAX_BATCH_GET, KeyReads, read_chunk
 from dynamap._context import Context
 from dynamap._identity import Item, canonical_key
 from dynamap.errors import BatchIncomplete
 
-__all__ = ["GetCoalescer", "canonical_key"]
-
-MAX_BATCH_GET = 100
+__all__ = ["MAX_BATCH_GET", "GetCoalescer", "canonical_key"]
 
 
 @dataclass(slots=True)
@@ -91,36 +91,17 @@ class GetCoalescer:
 
     async def _get_chunk(self, table: str, consistent: bool, chunk: list[_Waiting]) -> None:
         by_key = {canonical_key(w.key): w for w in chunk}
-        key_names = list(chunk[0].key)
-        state = self._session.retry.start()
-        while by_key:
-            found, unprocessed = await self._batch_get(table, consistent, by_key)
-            for item in found:
-                waiting = by_key.pop(canonical_key({n: item[n] for n in key_names}), None)
-                if waiting is not None:
-                    _resolve(waiting, item)
-            for canonical in set(by_key) - unprocessed:
-                _resolve(by_key.pop(canonical), None)
-            if by_key:
-                delay = state.next_delay()
-                if delay is None:
-                    error = BatchIncomplete("BatchGetItem retries ran out",
-                                            [w.key for w in by_key.values()])
-                    _fail(list(by_key.values()), error)
-                    return
-                await asyncio.sleep(delay)
-
-    async def _batch_get(
-        self, table: str, consistent: bool, by_key: Mapping[bytes, _Waiting]
-    ) -> tuple[list[Item], set[bytes]]:
-        request_items: dict[str, Any] = {"Keys": [w.key for w in by_key.values()]}
-        if consistent:
-            request_items["ConsistentRead"] = True
-        answer = await self._session.send("BatchGetItem", {"RequestItems": {table: request_items}},
-                                          table=table)
-        found: list[Item] = answer.get("Responses", {}).get(table, [])
-        left = answer.get("UnprocessedKeys", {}).get(table, {}).get("Keys", [])
-        return found, {canonical_key(key) for key in left}
+        reads = KeyReads(table, consistent, tuple(chunk[0].key))
+        await read_chunk(self._session, reads, {k: w.key for k, w in by_key.items()})
+        unread = set(reads.unread)
+        for identity, waiting in by_key.items():
+            if identity not in unread:
+                _resolve(waiting, reads.found.get(identity))
+        if unread:
+            left = [by_key[identity] for identity in reads.unread]
+            error = reads.errors[-1] if reads.errors else BatchIncomplete(
+                "BatchGetItem retries ran out", [w.key for w in left])
+            _fail(left, error)
 
 
 def _resolve(waiting: _Waiting, item: Item | None) -> None:

@@ -66,6 +66,7 @@ from dynamap._converters import (
     encode_any,
     leaf_types,
 )
+from dynamap._identity import Item
 from dynamap.errors import InvalidValue, ItemTooLarge
 from dynamap.storage import AsEpochSeconds, AsNumber
 
@@ -82,7 +83,6 @@ __all__ = [
     "item_size",
 ]
 
-Item = dict[str, AttributeValue]
 M = TypeVar("M", bound=BaseModel)
 
 #: DynamoDB's maximum item size, names and values included.

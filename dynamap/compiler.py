@@ -19,7 +19,8 @@ from pydantic import BaseModel, PlainSerializer, ValidationError, WrapSerializer
 from pydantic.fields import FieldInfo
 
 from dynamap._annotations import KeyScalar, key_scalar_type, unwrap_optional
-from dynamap.codec import Item, ModelCodec, compile_codec
+from dynamap._identity import Item
+from dynamap.codec import ModelCodec, compile_codec
 from dynamap.declarations import Index, Key, ProjectionType, Table
 from dynamap.errors import DefinitionError, InvalidKey, InvalidStoredItem
 from dynamap.keys import KeyTemplate, TemplateError

@@ -12,14 +12,13 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Sequence
-from typing import Any
 
 from dynamap import Session
+from dynamap._identity import Item
 from dynamap.errors import BatchIncomplete
 
 __all__ = ["fetch_items", "item_key", "write_items"]
 
-Item = dict[str, Any]
 ATTEMPTS = 8
 
 

@@ -36,7 +36,7 @@ LAYERS: dict[str, frozenset[str]] = {
     }),
     "transport": frozenset({"_transport", "_witness", "_context"}),
     "operations": frozenset({
-        "unique", "readtarget", "query", "coalesce", "batch", "batch_get", "transaction",
+        "unique", "readtarget", "query", "_batch_read", "coalesce", "batch", "batch_get", "transaction",
         "unique_writes", "_outcome", "_once", "partiql", "streams", "tables",
     }),
     "session": frozenset({"session"}),
