@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # The test suite: unit tests, then integration tests against DynamoDB Local and moto,
 # the CLI and the examples; then ruff and mypy --strict on the library.
+# A full run (no arguments) also measures the coverage of dynamap/ (pytest-cov) and
+# checks the import layers (tests/unit/test_layers.py, part of the unit tests).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/ensure-java.sh
 source scripts/setup-env.sh "dev"
 status=0
-.venv/bin/python -m pytest "$@" || status=$?
+coverage=()
+[ "$#" = 0 ] && coverage=(--cov --cov-report=term:skip-covered)
+.venv/bin/python -m pytest "${coverage[@]}" "$@" || status=$?
 if [ "$status" = 5 ]; then
   echo "pytest collected no tests" >&2
   status=0
