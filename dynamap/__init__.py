@@ -6,7 +6,9 @@ from dynamap import GSI, F, Key, Model, Session, Table
 """
 
 from dynamap._transport import RequestEvent, Stats
+from dynamap.batch import BatchWriter
 from dynamap.changes import UpdateChanges
+from dynamap.compiler import CompiledIndex, CompiledModel, KeyAttribute
 from dynamap.declarations import GSI, LSI, Key, Table
 from dynamap.defaults import new_id, utcnow
 from dynamap.errors import (
@@ -36,14 +38,17 @@ from dynamap.errors import (
     UniqueConstraintViolated,
 )
 from dynamap.expressions import F
+from dynamap.keys import KeyTemplate
 from dynamap.model import Model
 from dynamap.partial import Partial
 from dynamap.prefixes import TablePrefix
 from dynamap.query import Page, Query, Scan
 from dynamap.retry import RetryPolicy
 from dynamap.schema import TableSchema
-from dynamap.session import Session
+from dynamap.session import Session, current_session
 from dynamap.storage import EpochSeconds, NumericBool
+from dynamap.tables import schema_of
+from dynamap.transaction import Transaction
 
 __version__ = "0.1.0"
 
@@ -53,6 +58,9 @@ __all__ = [
     "AccessDenied",
     "AmbiguousWrite",
     "BatchIncomplete",
+    "BatchWriter",
+    "CompiledIndex",
+    "CompiledModel",
     "ConditionCheckFailed",
     "ConnectionFailed",
     "DefinitionError",
@@ -69,6 +77,8 @@ __all__ = [
     "ItemNotFound",
     "ItemTooLarge",
     "Key",
+    "KeyAttribute",
+    "KeyTemplate",
     "Model",
     "NumericBool",
     "OperationError",
@@ -88,9 +98,12 @@ __all__ = [
     "TablePrefix",
     "TableSchema",
     "Throttled",
+    "Transaction",
     "TransactionCanceled",
     "UniqueConstraintViolated",
     "UpdateChanges",
+    "current_session",
     "new_id",
+    "schema_of",
     "utcnow",
 ]

@@ -15,8 +15,8 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from dynamap import current_session
 from dynamap.aws_lambda import LambdaRunner
-from dynamap.session import current_session
 from dynamap.streams import BatchItemFailures, Change, handle_batch
 from examples.page_manager.models import Node, Page, page_manager
 

@@ -16,8 +16,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from dynamap import Session
-from dynamap.tables import schema_of
+from dynamap import Session, schema_of
 from examples._runner import run_on_dynamodb
 
 from .migration import import_export

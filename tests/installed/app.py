@@ -8,8 +8,18 @@ from typing import Any, ClassVar, assert_type, reveal_type
 
 from pydantic import BaseModel, Field
 
-from dynamap import GSI, ConditionCheckFailed, Key, Model, Query, Session, Table, new_id
-from dynamap.compiler import CompiledIndex, KeyAttribute
+from dynamap import (
+    GSI,
+    CompiledIndex,
+    ConditionCheckFailed,
+    Key,
+    KeyAttribute,
+    Model,
+    Query,
+    Session,
+    Table,
+    new_id,
+)
 
 blog = Table("Blog")
 

@@ -7,9 +7,19 @@ from typing import Any, assert_type
 
 from pydantic import BaseModel, Field
 
-from dynamap import GSI, ConditionCheckFailed, Key, Model, Session, Table, new_id, partiql
+from dynamap import (
+    GSI,
+    CompiledIndex,
+    ConditionCheckFailed,
+    Key,
+    KeyAttribute,
+    Model,
+    Session,
+    Table,
+    new_id,
+    partiql,
+)
 from dynamap.aws_lambda import LambdaRunner
-from dynamap.compiler import CompiledIndex, KeyAttribute
 from dynamap.streams import BatchItemFailures, Change, decode_event, handle_batch, read_stream
 
 crm: Table[Lead | Deal] = Table("TypedCrm")
