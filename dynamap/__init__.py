@@ -5,12 +5,23 @@ from dynamap import GSI, F, Key, Model, Session, Table
 ```
 """
 
+from dynamap._changes import UpdateChanges
+from dynamap._compiler import CompiledIndex, CompiledModel, KeyAttribute
+from dynamap._declarations import GSI, LSI, Key, Table
+from dynamap._defaults import new_id, utcnow
+from dynamap._keys import KeyTemplate
+from dynamap._model import Model
+from dynamap._partial import Partial
+from dynamap._prefixes import TablePrefix
+from dynamap._query import Page, Query, Scan
+from dynamap._retry import RetryPolicy
+from dynamap._schema import TableSchema
+from dynamap._session import Session, current_session
+from dynamap._storage import EpochSeconds, NumericBool
+from dynamap._tables import schema_of
+from dynamap._transaction import Transaction
 from dynamap._transport import RequestEvent, Stats
 from dynamap.batch import BatchWriter
-from dynamap.changes import UpdateChanges
-from dynamap.compiler import CompiledIndex, CompiledModel, KeyAttribute
-from dynamap.declarations import GSI, LSI, Key, Table
-from dynamap.defaults import new_id, utcnow
 from dynamap.errors import (
     AccessDenied,
     AmbiguousWrite,
@@ -38,17 +49,6 @@ from dynamap.errors import (
     UniqueConstraintViolated,
 )
 from dynamap.expressions import F
-from dynamap.keys import KeyTemplate
-from dynamap.model import Model
-from dynamap.partial import Partial
-from dynamap.prefixes import TablePrefix
-from dynamap.query import Page, Query, Scan
-from dynamap.retry import RetryPolicy
-from dynamap.schema import TableSchema
-from dynamap.session import Session, current_session
-from dynamap.storage import EpochSeconds, NumericBool
-from dynamap.tables import schema_of
-from dynamap.transaction import Transaction
 
 __version__ = "0.1.0"
 

@@ -16,7 +16,7 @@ from uuid import UUID
 
 from pydantic.fields import FieldInfo
 
-from dynamap.storage import AsEpochSeconds, AsNumber
+from dynamap._storage import AsEpochSeconds, AsNumber
 
 __all__ = ["KeyScalar", "is_optional", "key_scalar_type", "unwrap_optional"]
 

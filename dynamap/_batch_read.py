@@ -1,6 +1,6 @@
 """The one BatchGetItem loop: read a chunk of keys of one table, retrying what is left.
 
-`db.get_many` (`dynamap.batch_get`) and the coalesced gets (`dynamap.coalesce`) both
+`db.get_many` (`dynamap._batch_get`) and the coalesced gets (`dynamap._coalesce`) both
 read through `read_chunk`, under one failure policy:
 
 - `UnprocessedKeys` are asked again after the session's `RetryPolicy` delay; when
@@ -22,8 +22,8 @@ from typing import Any
 
 from dynamap._context import Context
 from dynamap._identity import Item, canonical_key
+from dynamap._retry import RetryPolicy
 from dynamap.errors import OperationError
-from dynamap.retry import RetryPolicy
 
 __all__ = ["MAX_BATCH_GET", "KeyReads", "read_chunk"]
 

@@ -1,7 +1,7 @@
 """What the operations see of a session: the transport, table naming and options.
 
-The feature modules (`dynamap.query`, `dynamap.batch`, `dynamap.transaction`, ...) sit
-below `dynamap.session`, which builds on them; they take this protocol instead of the
+The feature modules (`dynamap._query`, `dynamap.batch`, `dynamap._transaction`, ...) sit
+below `dynamap._session`, which builds on them; they take this protocol instead of the
 `Session` class, so none of them imports the session. A `Session` is one.
 """
 
@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from pydantic import BaseModel
 
-from dynamap.cursor import EphemeralSecret
-from dynamap.declarations import Table
-from dynamap.retry import RetryPolicy
+from dynamap._cursor import EphemeralSecret
+from dynamap._declarations import Table
+from dynamap._retry import RetryPolicy
 
 if TYPE_CHECKING:
     from dynamap._transport import Transport

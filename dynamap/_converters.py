@@ -1,6 +1,6 @@
 """Compiling type annotations into converters.
 
-`dynamap.codec` compiles a model by asking `converter_for` for one `Converter` per field
+`dynamap._codec` compiles a model by asking `converter_for` for one `Converter` per field
 annotation. A converter is a pair of plain closures, built once, so that encoding and
 decoding never look at the annotation again. Leaf types get the converters of
 `dynamap._scalars`; containers, enums and unions are compiled part by part and combined
@@ -38,7 +38,7 @@ from dynamap._scalars import (
     describe,
     expected,
 )
-from dynamap.storage import AsEpochSeconds, AsNumber
+from dynamap._storage import AsEpochSeconds, AsNumber
 
 __all__ = [
     "DECODE_ERRORS",

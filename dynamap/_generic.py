@@ -1,7 +1,7 @@
 """The annotation-free rules: encode by a value's runtime type, decode by the wire type.
 
 They serve `Any` fields, union members nothing else matches, types stored as their
-JSON form, and the values of condition and update expressions (`dynamap.codec`'s
+JSON form, and the values of condition and update expressions (`dynamap._codec`'s
 `encode_value` and `decode_value` wrap them).
 """
 
@@ -54,7 +54,7 @@ ALL_TAGS = frozenset({"S", "N", "B", "BOOL", "NULL", "M", "L", "SS", "NS", "BS"}
 
 
 def encode_any(value: Any) -> AttributeValue:
-    """Encode by runtime type alone (see `dynamap.codec.encode_value`)."""
+    """Encode by runtime type alone (see `dynamap._codec.encode_value`)."""
     encode = _ANY_ENCODERS.get(value.__class__)
     if encode is not None:
         return encode(value)
@@ -165,7 +165,7 @@ _ANY_BY_KIND: tuple[tuple[type | tuple[type, ...], Encoder], ...] = (
 
 
 def decode_any(av: AttributeValue) -> Any:
-    """Decode by wire type alone (see `dynamap.codec.decode_value`)."""
+    """Decode by wire type alone (see `dynamap._codec.decode_value`)."""
     for tag, raw in av.items():
         decode = _ANY_DECODERS.get(tag)
         if decode is None:

@@ -1,8 +1,8 @@
 """The codec of a nested model, as the converters beneath the codec see it.
 
 The converters (`dynamap._converters`, `dynamap._generic`) encode a model nested in a
-field with that model's own codec, which `dynamap.codec` builds on top of them. So that
-no module imports one above it, `dynamap.codec` registers its `compile_codec` here when
+field with that model's own codec, which `dynamap._codec` builds on top of them. So that
+no module imports one above it, `dynamap._codec` registers its `compile_codec` here when
 it is imported, and the converters ask this module for it.
 """
 
@@ -30,7 +30,7 @@ _compile: Callable[[type[BaseModel]], NestedCodec] | None = None
 
 
 def register(compile_codec: Callable[[type[BaseModel]], NestedCodec]) -> None:
-    """Set the function that builds a model's codec (called by `dynamap.codec`)."""
+    """Set the function that builds a model's codec (called by `dynamap._codec`)."""
     global _compile
     _compile = compile_codec
 
@@ -39,8 +39,8 @@ def codec_of(model: type[BaseModel]) -> NestedCodec:
     """The codec of a nested model.
 
     Raises:
-        RuntimeError: `dynamap.codec` was never imported (it always is, by `dynamap`).
+        RuntimeError: `dynamap._codec` was never imported (it always is, by `dynamap`).
     """
     if _compile is None:
-        raise RuntimeError("dynamap.codec is not imported")
+        raise RuntimeError("dynamap._codec is not imported")
     return _compile(model)

@@ -23,8 +23,8 @@ from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
 from dynamap._outcome import as_transaction
+from dynamap._retry import RetryPolicy
 from dynamap.errors import ConditionCheckFailed, InvalidRequest, ItemNotFound, TransactionCanceled
-from dynamap.retry import RetryPolicy
 
 __all__ = ["Send", "update_once"]
 

@@ -22,11 +22,11 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any
 
+from dynamap._compiler import CompiledModel
 from dynamap._identity import Item
+from dynamap._operations import PreparedWrite
 from dynamap._witness import Watch
-from dynamap.compiler import CompiledModel
 from dynamap.errors import AmbiguousWrite, ConditionCheckFailed, OperationError
-from dynamap.operations import PreparedWrite
 
 __all__ = [
     "Proof",

@@ -27,6 +27,7 @@ from urllib.parse import urlsplit
 
 import orjson
 
+from dynamap._retry import RetryPolicy
 from dynamap._sigv4 import Credentials, Signer, host_header
 from dynamap.errors import (
     ERROR_CODES,
@@ -41,7 +42,6 @@ from dynamap.errors import (
     TableNotFound,
     TransactionCanceled,
 )
-from dynamap.retry import RetryPolicy
 
 if TYPE_CHECKING:
     import aioboto3

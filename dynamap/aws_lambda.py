@@ -30,7 +30,7 @@ import inspect
 from collections.abc import Awaitable, Callable
 from typing import ParamSpec, TypeVar
 
-from dynamap.session import Session
+from dynamap._session import Session
 
 __all__ = ["LambdaRunner"]
 

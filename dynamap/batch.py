@@ -27,7 +27,7 @@ Batch writes carry no conditions (BatchWriteItem has none), so they **skip optim
 locking**: a version field is still incremented and timestamps are maintained, as
 `Session.put` does, but the stored version is not checked. Models with unique fields
 are refused: their marker items need transactions (use `db.put` or
-`db.transaction()`). Batch reads (`db.get_many`) are in `dynamap.batch_get`.
+`db.transaction()`). Batch reads (`db.get_many`) are in `dynamap._batch_get`.
 """
 
 from __future__ import annotations
@@ -42,14 +42,14 @@ from typing import Any, Literal, Self, TypeVar
 import orjson
 from pydantic import BaseModel
 
+from dynamap._compiler import CompiledModel, compiled_of
 from dynamap._context import Context
 from dynamap._identity import Item, item_identity
+from dynamap._operations import put_request
+from dynamap._partial import Partial, refuse_partial
+from dynamap._retry import RetryPolicy
 from dynamap._transport import Transport
-from dynamap.compiler import CompiledModel, compiled_of
 from dynamap.errors import BatchIncomplete, InvalidValue, SessionError
-from dynamap.operations import put_request
-from dynamap.partial import Partial, refuse_partial
-from dynamap.retry import RetryPolicy
 
 __all__ = [
     "MAX_BATCH_WRITE",

@@ -19,7 +19,7 @@ names containing dots or '#' therefore need no special care. Only list indexes
 (validated non-negative ints) appear literally, as DynamoDB requires.
 
 Values stay Python objects until `Parameters.value` encodes them to DynamoDB JSON
-with a pluggable encoder (by default `dynamap.codec.encode_value`), so one tree
+with a pluggable encoder (by default `dynamap._codec.encode_value`), so one tree
 can be encoded many times.
 
 One `Parameters` must be shared by every expression of one request (condition,
@@ -70,7 +70,7 @@ _INDEX = re.compile(r"[0-9]+")
 
 
 def _default_encode(value: object) -> dict[str, Any]:
-    codec = importlib.import_module("dynamap.codec")
+    codec = importlib.import_module("dynamap._codec")
     return cast(dict[str, Any], codec.encode_value(value))
 
 
@@ -78,7 +78,7 @@ class Parameters:
     """Hands out placeholders for one request and collects what they stand for.
 
     Args:
-        encode: turns a value into DynamoDB JSON; defaults to `dynamap.codec.encode_value`.
+        encode: turns a value into DynamoDB JSON; defaults to `dynamap._codec.encode_value`.
         rename: maps the first segment of every path (a model's field name) to the
             attribute it is stored as (its alias), so conditions can name fields.
         encode_field: encodes a value compared with a top-level field the way that

@@ -39,14 +39,14 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
+from dynamap._codec import encode_value
+from dynamap._compiler import CompiledModel
 from dynamap._context import Context
-from dynamap.codec import encode_value
-from dynamap.compiler import CompiledModel
-from dynamap.declarations import Table
+from dynamap._declarations import Table
+from dynamap._unique import MARKER_ENTITY
 from dynamap.errors import InvalidValue, PartialItem
 from dynamap.expressions import Encoded
 from dynamap.readtarget import SKIP, ReadTarget, resolve_target
-from dynamap.unique import MARKER_ENTITY
 
 __all__ = [
     "MAX_BATCH_STATEMENTS",

@@ -15,14 +15,14 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from dynamap.codec import ModelCodec, decode_value
-from dynamap.compiler import CompiledIndex, CompiledModel, KeyAttribute
-from dynamap.declarations import Index, Table
+from dynamap._codec import ModelCodec, decode_value
+from dynamap._compiler import CompiledIndex, CompiledModel, KeyAttribute
+from dynamap._declarations import Index, Table
+from dynamap._partial import from_projection, read_in_part
+from dynamap._sortkey import sort_condition
+from dynamap._unique import MARKER_ENTITY
 from dynamap.errors import InvalidKey, InvalidStoredItem, InvalidValue, PartialItem
 from dynamap.expressions import Condition, Encoded, F, Parameters, Path, SortCondition
-from dynamap.partial import from_projection, read_in_part
-from dynamap.sortkey import sort_condition
-from dynamap.unique import MARKER_ENTITY
 
 __all__ = ["SKIP", "Projection", "ReadTarget", "plain_item", "resolve_target"]
 
@@ -286,7 +286,7 @@ class ReadTarget:
 
 def plain_item(raw: Mapping[str, Any]) -> dict[str, Any]:
     """An item as a plain dict, as `raw` reads return it: every attribute (keys and
-    entity included) decoded by its stored type alone (see `dynamap.codec.decode_value`)."""
+    entity included) decoded by its stored type alone (see `dynamap._codec.decode_value`)."""
     return {name: decode_value(value) for name, value in raw.items()}
 
 

@@ -5,7 +5,7 @@ key, and (as the stream's view type allows) the item before and after. `decode_e
 turns a Lambda event, and `decode_records` the records of GetRecords, into `Change`
 objects whose `old` and `new` are models: of the model asked for, or of each item's
 own model when reading a whole single-table collection (`Table`). Marker items of
-unique fields (see `dynamap.unique`) are recognised by their key and skipped.
+unique fields (see `dynamap._unique`) are recognised by their key and skipped.
 
 ```python
 from dynamap._context import Context
@@ -38,13 +38,13 @@ from typing import Any, Generic, Literal, TypedDict, TypeVar, cast
 
 from pydantic import BaseModel, ValidationError
 
+from dynamap._compiler import CompiledModel
 from dynamap._context import Context
+from dynamap._declarations import Table
 from dynamap._transport import Transport
-from dynamap.compiler import CompiledModel
-from dynamap.declarations import Table
+from dynamap._unique import MARKER_ENTITY
 from dynamap.errors import InvalidRequest, InvalidValue
 from dynamap.readtarget import ReadTarget, plain_item, resolve_target
-from dynamap.unique import MARKER_ENTITY
 
 __all__ = [
     "BatchItemFailures",

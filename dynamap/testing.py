@@ -33,9 +33,9 @@ from typing import Any, Literal, cast
 
 import pytest
 
-from dynamap.declarations import Table
+from dynamap._declarations import Table
+from dynamap._session import Session
 from dynamap.local import Engine, LocalDynamoDB
-from dynamap.session import Session
 
 try:  # async fixtures must be pytest-asyncio's to work in its default strict mode
     from pytest_asyncio import fixture as _async_fixture

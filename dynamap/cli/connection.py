@@ -18,8 +18,8 @@ from urllib.parse import urlsplit
 
 import click
 
+from dynamap._session import Session
 from dynamap.cli.errors import CommandError
-from dynamap.session import Session
 
 __all__ = ["Connection", "connection_options", "open_session"]
 

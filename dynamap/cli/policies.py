@@ -23,7 +23,7 @@ from typing import Any, Literal, get_args, get_origin
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from dynamap.compiler import compiled_of
+from dynamap._compiler import compiled_of
 from dynamap.migrate.store import item_key
 
 __all__ = ["DUPLICATE_CHOICES", "NULL_CHOICES", "DuplicateFinder", "NullPolicy", "NullRejected",

@@ -1,7 +1,7 @@
 """Table commands: create-tables, plan, describe and drop-tables.
 
 All four start from the models: the targets' tables are merged into `TableSchema`s
-and compared with the live tables by `dynamap.tables`, the same code
+and compared with the live tables by `dynamap._tables`, the same code
 `Session.create_tables` runs.
 """
 
@@ -18,15 +18,15 @@ from typing import Any, cast
 
 import click
 
+from dynamap._declarations import BillingMode, Table
+from dynamap._drift import MANUAL, REPLACE_INDEX, UPDATE
+from dynamap._schema import TableSchema
+from dynamap._session import Session
+from dynamap._tables import TablePlan, apply_plan, describe_table, drop_table, plan_table, schema_of
 from dynamap.cli.connection import Connection, connection_from, connection_options, open_session
 from dynamap.cli.console import echo, note, status_console
 from dynamap.cli.errors import EXIT_ATTENTION, CommandError
 from dynamap.cli.targets import Targets, load_targets
-from dynamap.declarations import BillingMode, Table
-from dynamap.drift import MANUAL, REPLACE_INDEX, UPDATE
-from dynamap.schema import TableSchema
-from dynamap.session import Session
-from dynamap.tables import TablePlan, apply_plan, describe_table, drop_table, plan_table, schema_of
 
 __all__ = ["create_tables", "describe", "drop_tables", "plan"]
 

@@ -22,9 +22,9 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
+from dynamap._declarations import Table
+from dynamap._tables import collect_tables
 from dynamap.cli.errors import CommandError
-from dynamap.declarations import Table
-from dynamap.tables import collect_tables
 
 __all__ = ["Targets", "load_model", "load_targets", "model_spec"]
 

@@ -30,6 +30,11 @@ import click
 import orjson
 from pydantic import BaseModel, ValidationError
 
+from dynamap._compiler import compiled_of
+from dynamap._declarations import Table
+from dynamap._query import Scan
+from dynamap._session import Session
+from dynamap._tables import describe_table
 from dynamap.cli.checkpoint import Checkpoint, checkpoint_path
 from dynamap.cli.connection import Connection, connection_from, connection_options, open_session
 from dynamap.cli.console import counter, echo, note, progress_bar
@@ -51,13 +56,8 @@ from dynamap.cli.policies import (
 )
 from dynamap.cli.readers import FORMATS, Format, Row, RowError, detect_format, prepare, read_rows
 from dynamap.cli.targets import load_model, load_targets, model_spec
-from dynamap.compiler import compiled_of
-from dynamap.declarations import Table
 from dynamap.errors import DynamapError, InvalidValue
 from dynamap.migrate.store import write_items
-from dynamap.query import Scan
-from dynamap.session import Session
-from dynamap.tables import describe_table
 
 __all__ = ["export", "import_"]
 

@@ -8,7 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, ValidationError
 
-from dynamap.compiler import compiled_of
+from dynamap._compiler import compiled_of
 from dynamap.errors import InvalidValue
 from dynamap.migrate.mapping import Context, Entity, Reject, Skip, map_record
 from dynamap.migrate.paths import MISSING, covers, get_path, leaf_paths

@@ -10,7 +10,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from dynamap import Session
-from dynamap.compiler import compiled_of
+from dynamap._compiler import compiled_of
 from dynamap.errors import UniqueConstraintViolated
 from dynamap.migrate.mapping import Context, Entity, Skip, map_record
 from dynamap.migrate.paths import get_path

@@ -27,7 +27,7 @@ from typing import Annotated
 
 from fastapi import Depends, FastAPI, Request
 
-from dynamap.session import Session
+from dynamap._session import Session
 from dynamap.web import HTTP_STATUS
 from dynamap.web.starlette import handle_error, lifespan, session_of
 

@@ -24,7 +24,7 @@ from typing import Any, TypeVar
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
-from dynamap.session import Session, current_session
+from dynamap._session import Session, current_session
 from dynamap.web import HTTP_STATUS, http_answer
 
 __all__ = ["error_handlers", "handle_error", "lifespan", "session_of"]

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from cli_helpers import Cli, error_line
 
-from dynamap.session import Session
-from dynamap.tables import schema_of
+from dynamap._session import Session
+from dynamap._tables import schema_of
 
 pytestmark = pytest.mark.integration
 

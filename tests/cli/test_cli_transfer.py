@@ -18,9 +18,9 @@ from unique_models import Member
 from versioned_models import Note
 
 from dynamap import InvalidRequest, UniqueConstraintViolated
+from dynamap._session import Session
 from dynamap.cli import transfer
 from dynamap.local import free_port
-from dynamap.session import Session
 
 
 def write_lines(path: Path, rows: list[Any]) -> Path:

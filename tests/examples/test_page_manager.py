@@ -18,9 +18,9 @@ from boto3.dynamodb.types import TypeDeserializer
 from seed_tables import SEED_000_CREATE_TABLE
 
 from dynamap import Session
+from dynamap._tables import schema_of
 from dynamap.local import LocalDynamoDB
 from dynamap.migrate import migrate
-from dynamap.tables import schema_of
 from examples.page_manager import service
 from examples.page_manager.api import create_app
 from examples.page_manager.migration import (

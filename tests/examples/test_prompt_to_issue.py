@@ -18,9 +18,9 @@ import pytest
 from boto3.dynamodb.types import TypeDeserializer
 
 from dynamap import Session
+from dynamap._tables import schema_of
 from dynamap.local import LocalDynamoDB
 from dynamap.migrate import migrate
-from dynamap.tables import schema_of
 from examples.prompt_to_issue.legacy import create_database
 from examples.prompt_to_issue.migration import MigrationError, migrate_sqlite, sqlite_entities
 from examples.prompt_to_issue.models import (

@@ -22,10 +22,10 @@ from boto3.dynamodb.types import TypeDeserializer
 from click.testing import CliRunner
 
 from dynamap import Session, UniqueConstraintViolated
+from dynamap._tables import schema_of
 from dynamap.cli.app import cli
 from dynamap.local import LocalDynamoDB
 from dynamap.migrate import MigrationReport, migrate
-from dynamap.tables import schema_of
 from examples.study_circle.migration import DumpError, dump_entities, import_dump
 from examples.study_circle.models import (
     ALL_MODELS,

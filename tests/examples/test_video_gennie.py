@@ -16,9 +16,9 @@ import pytest
 from boto3.dynamodb.types import TypeDeserializer
 
 from dynamap import RetryPolicy, Session, TableNotFound, utcnow
+from dynamap._tables import schema_of
 from dynamap.local import LocalDynamoDB, free_port
 from dynamap.migrate import migrate
-from dynamap.tables import schema_of
 from dynamap.testing import isolated_session
 from examples.video_gennie.migration import (
     comparable,

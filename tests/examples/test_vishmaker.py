@@ -23,10 +23,10 @@ from boto3.dynamodb.types import TypeDeserializer
 from click.testing import CliRunner
 
 from dynamap import Model, Session
+from dynamap._tables import schema_of
 from dynamap.cli.app import cli
 from dynamap.local import LocalDynamoDB
 from dynamap.migrate import migrate
-from dynamap.tables import schema_of
 from examples.vishmaker.migration import (
     ExportError,
     export_entities,

@@ -25,8 +25,8 @@ BIN = Path(sys.executable).parent
 #: What each checker must reveal in app.py: the line, and the type as that checker says it.
 MYPY_REVEALS = [
     'Revealed type is "app.Post | None"',
-    'Revealed type is "dynamap.compiler.KeyAttribute"',
-    'Revealed type is "dynamap.compiler.CompiledIndex"',
+    'Revealed type is "dynamap._compiler.KeyAttribute"',
+    'Revealed type is "dynamap._compiler.CompiledIndex"',
     'Revealed type is "list[app.Post | None]"',
     'Revealed type is "pydantic.main.BaseModel | dict[str, Any] | None"',
 ]

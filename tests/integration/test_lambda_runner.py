@@ -9,9 +9,9 @@ import pytest
 from models import Page
 
 from dynamap import ConnectionFailed, Session
+from dynamap._session import current_session
 from dynamap.aws_lambda import LambdaRunner
 from dynamap.local import LocalDynamoDB
-from dynamap.session import current_session
 
 pytestmark = pytest.mark.integration
 

@@ -11,8 +11,8 @@ import pytest
 from models import Document, Node, Page, sibling_session
 
 from dynamap import ConditionCheckFailed, F, ItemNotFound, Session, SessionError
+from dynamap._session import current_session
 from dynamap.local import LocalDynamoDB
-from dynamap.session import current_session
 
 pytestmark = pytest.mark.integration
 

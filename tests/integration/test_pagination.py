@@ -9,8 +9,8 @@ import pytest
 from models import Node, Page, Revision, sibling_session
 
 from dynamap import F, InvalidCursor, Session
+from dynamap._query import Query
 from dynamap.local import LocalDynamoDB
-from dynamap.query import Query
 
 pytestmark = pytest.mark.integration
 

@@ -12,9 +12,9 @@ import pytest
 from pydantic import BaseModel, Field, PlainSerializer, field_serializer, model_serializer
 
 from dynamap import (
-    F,
     GSI,
     DefinitionError,
+    F,
     InvalidCursor,
     InvalidKey,
     InvalidValue,
@@ -24,9 +24,9 @@ from dynamap import (
     Session,
     Table,
 )
-from dynamap.codec import MAX_NESTING, encode_value
-from dynamap.cursor import decode_cursor
-from dynamap.operations import UpdateSpec, put_request, update_request
+from dynamap._codec import MAX_NESTING, encode_value
+from dynamap._cursor import decode_cursor
+from dynamap._operations import UpdateSpec, put_request, update_request
 
 table = Table("BadInput")
 

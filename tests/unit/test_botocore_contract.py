@@ -22,9 +22,9 @@ from pathlib import Path
 
 import pytest
 
+from dynamap._retry import RetryPolicy
 from dynamap._sigv4 import Credentials, Signer
 from dynamap._transport import ConnectionConfig, Transport
-from dynamap.retry import RetryPolicy
 
 #: Prints credentials that expire within botocore's mandatory refresh window, so each
 #: use refreshes them; the key counts the runs.

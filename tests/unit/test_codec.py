@@ -1,4 +1,4 @@
-"""Tests for dynamap.codec: the storage rules, errors, aliases, item sizes and round trips."""
+"""Tests for dynamap._codec: the storage rules, errors, aliases, item sizes and round trips."""
 
 from __future__ import annotations
 
@@ -17,16 +17,16 @@ from hypothesis import strategies as st
 from pydantic import AliasChoices, BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic.alias_generators import to_camel
 
-from dynamap._datetimes import format_datetime
-from dynamap.codec import (
+from dynamap._codec import (
     MAX_ITEM_BYTES,
     compile_codec,
     decode_value,
     encode_value,
     item_size,
 )
+from dynamap._datetimes import format_datetime
+from dynamap._storage import AsEpochSeconds, AsNumber, EpochSeconds, NumericBool
 from dynamap.errors import InvalidValue, ItemTooLarge
-from dynamap.storage import AsEpochSeconds, AsNumber, EpochSeconds, NumericBool
 
 
 class Colour(Enum):

@@ -1,4 +1,4 @@
-"""Tests for dynamap.compiler (and the table merge it feeds): key templates and bare
+"""Tests for dynamap._compiler (and the table merge it feeds): key templates and bare
 keys, indexes, sparse index keys, the entity attribute, options, aliases, items, and
 every definition error with the class, the field and the fix in its message."""
 
@@ -27,8 +27,8 @@ from dynamap import (
     NumericBool,
     Table,
 )
-from dynamap.compiler import key_shape
-from dynamap.tables import schema_of
+from dynamap._compiler import key_shape
+from dynamap._tables import schema_of
 
 NOW = datetime(2024, 3, 15, 12, 0, tzinfo=UTC)
 

@@ -11,7 +11,7 @@ from pydantic import BaseModel, Field
 from rich.console import Console
 
 from dynamap import Key, Model, Page, Table
-from dynamap.display import MAX_ROWS, MAX_TEXT, text
+from dynamap._display import MAX_ROWS, MAX_TEXT, text
 
 shelf = Table("DisplayShelf")
 

@@ -11,11 +11,11 @@ import pytest
 from fake_transport import fake_session
 
 from dynamap import Key, Model, Table
-from dynamap import tables as dynamap_tables
-from dynamap.drift import MANUAL, NEW_TABLE, REPLACE_INDEX, UPDATE, LiveTable, table_drift
+from dynamap import _tables as dynamap_tables
+from dynamap._drift import MANUAL, NEW_TABLE, REPLACE_INDEX, UPDATE, LiveTable, table_drift
+from dynamap._schema import TableSchema
+from dynamap._tables import TableBusy, plan_table, schema_of
 from dynamap.errors import InvalidRequest, TableNotFound
-from dynamap.schema import TableSchema
-from dynamap.tables import TableBusy, plan_table, schema_of
 
 vault = Table("Vault", encryption="KMS", kms_key="alias/vault",
               table_class="STANDARD_INFREQUENT_ACCESS", deletion_protection=True,

@@ -127,10 +127,10 @@ def test_values_only_request_gets_only_values() -> None:
 def test_default_encoder_is_the_codec_looked_up_when_needed(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    fake = types.ModuleType("dynamap.codec")
+    fake = types.ModuleType("dynamap._codec")
     fake.encode_value = lambda value: {"S": f"codec:{value}"}  # type: ignore[attr-defined]
     p = Parameters()  # must not need the codec yet
-    monkeypatch.setitem(sys.modules, "dynamap.codec", fake)
+    monkeypatch.setitem(sys.modules, "dynamap._codec", fake)
     assert p.value("x") == ":v0"
     assert p.values() == {":v0": {"S": "codec:x"}}
 

@@ -1,4 +1,4 @@
-"""Tests for dynamap.keys: template parsing, segment encoding, parsing back, prefixes."""
+"""Tests for dynamap._keys: template parsing, segment encoding, parsing back, prefixes."""
 
 from __future__ import annotations
 
@@ -13,8 +13,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
+from dynamap._keys import DELIMITER, KeyTemplate, TemplateError
 from dynamap.errors import InvalidKey, InvalidValue
-from dynamap.keys import DELIMITER, KeyTemplate, TemplateError
 
 INT_MAX = 10**20 - 1
 

@@ -5,8 +5,8 @@ import hidden in a function is still a cycle at run time. A module may import mo
 of its own layer or of a layer below; the graph as a whole must be acyclic.
 
 Imports under `if TYPE_CHECKING:` are for annotations only and never run; they may
-name a module of a higher layer (the one left: `dynamap.model` annotating with
-`Session`, `dynamap.declarations` with the compiled forms it is given). They are listed
+name a module of a higher layer (`dynamap._declarations` annotating with the
+compiled forms it is given, `dynamap._tables` with the transport). They are listed
 in `TYPE_ONLY_UPWARD` so that a new one is a decision, not an accident.
 
 docs/architecture.md describes the layers; a new module is placed in one here.
@@ -23,33 +23,33 @@ PACKAGE = Path(__file__).resolve().parents[2] / "dynamap"
 #: The layers, lowest first. A name ending in "." stands for a whole subpackage.
 LAYERS: dict[str, frozenset[str]] = {
     "foundation": frozenset({
-        "errors", "retry", "defaults", "storage", "prefixes", "_clock", "_compat",
-        "_datetimes", "_sigv4", "_nested", "_identity", "display",
+        "errors", "_retry", "_defaults", "_storage", "_prefixes", "_clock", "_compat",
+        "_datetimes", "_sigv4", "_nested", "_identity", "_display",
     }),
     "codec": frozenset({
-        "_scalars", "_generic", "_containers", "_converters", "_annotations", "codec",
-        "keys",
+        "_scalars", "_generic", "_containers", "_converters", "_annotations", "_codec",
+        "_keys",
     }),
-    "declarations": frozenset({"declarations", "compiler", "schema", "drift"}),
+    "declarations": frozenset({"_declarations", "_compiler", "_schema", "_drift"}),
     "expressions": frozenset({
-        "expressions", "changes", "partial", "sortkey", "cursor", "operations",
+        "expressions", "_changes", "_partial", "_sortkey", "_cursor", "_operations",
     }),
     "transport": frozenset({"_transport", "_witness", "_context"}),
     "operations": frozenset({
-        "unique", "readtarget", "query", "_batch_read", "coalesce", "batch", "batch_get", "transaction",
-        "unique_writes", "_outcome", "_once", "partiql", "streams", "tables",
+        "_unique", "readtarget", "_query", "_batch_read", "_coalesce", "batch", "_batch_get",
+        "_transaction", "_unique_writes", "_outcome", "_once", "partiql", "streams", "_tables",
     }),
-    "session": frozenset({"session"}),
+    "session": frozenset({"_session"}),
     "surface": frozenset({
-        "", "__main__", "model", "testing", "mock", "local", "collector",
+        "", "__main__", "_model", "testing", "mock", "local", "collector",
         "aws_lambda", "cli.", "web.", "migrate.",
     }),
 }
 
 #: Type-only imports that name a higher layer: (importer, imported).
 TYPE_ONLY_UPWARD = frozenset({
-    ("declarations", "compiler"),
-    ("tables", "_transport"),
+    ("_declarations", "_compiler"),
+    ("_tables", "_transport"),
 })
 
 
@@ -187,8 +187,8 @@ def test_type_only_imports_go_up_only_where_declared() -> None:
 
 
 def test_the_check_sees_a_cycle_and_a_function_level_import() -> None:
-    tree = ast.parse("def f():\n    from dynamap.session import Session\n")
+    tree = ast.parse("def f():\n    from dynamap._session import Session\n")
     ((node, typing_only),) = list(imports(tree))
-    assert not typing_only and targets("query", node) == {"session"}
+    assert not typing_only and targets("_query", node) == {"_session"}
     assert cycle({"a": {"b"}, "b": {"a"}}) in (["a", "b", "a"], ["b", "a", "b"])
     assert cycle({"a": {"b"}, "b": set()}) is None

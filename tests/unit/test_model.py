@@ -1,4 +1,4 @@
-"""Tests for dynamap.model: the metaclass, abstract bases, inheritance and the compiled
+"""Tests for dynamap._model: the metaclass, abstract bases, inheritance and the compiled
 object, all without any network or session."""
 
 from __future__ import annotations
@@ -23,8 +23,8 @@ from dynamap import (
     new_id,
     utcnow,
 )
-from dynamap.compiler import CompiledIndex, CompiledModel, KeyAttribute
-from dynamap.session import current_session
+from dynamap._compiler import CompiledIndex, CompiledModel, KeyAttribute
+from dynamap._session import current_session
 
 
 def definition_error(build: object) -> DefinitionError:

@@ -1,6 +1,6 @@
-"""Tests for request building without any network: dynamap.operations (GetItem,
+"""Tests for request building without any network: dynamap._operations (GetItem,
 PutItem, UpdateItem, DeleteItem), Query/Scan `.to_request()`, sort-key conditions on
-templates (dynamap.sortkey) and signed cursors (dynamap.cursor)."""
+templates (dynamap._sortkey) and signed cursors (dynamap._cursor)."""
 
 from __future__ import annotations
 
@@ -24,17 +24,17 @@ from dynamap import (
     Session,
     Table,
 )
-from dynamap.cursor import CURSOR_VERSION, decode_cursor, encode_cursor, fingerprint
-from dynamap.expressions import SortCondition
-from dynamap.operations import (
+from dynamap._cursor import CURSOR_VERSION, decode_cursor, encode_cursor, fingerprint
+from dynamap._operations import (
     UpdateSpec,
     delete_request,
     get_request,
     put_request,
     update_request,
 )
-from dynamap.query import Query, Scan
-from dynamap.sortkey import sort_condition, successor
+from dynamap._query import Query, Scan
+from dynamap._sortkey import sort_condition, successor
+from dynamap.expressions import SortCondition
 
 NOW = datetime(2024, 3, 15, 12, 0, tzinfo=UTC)
 LATER = datetime(2024, 3, 16, 0, 0, tzinfo=UTC)

@@ -14,10 +14,10 @@ from test_retry import FAST, ScriptedTransport
 
 from dynamap import F, Key, Model, Table
 from dynamap._clock import write_time
+from dynamap._operations import UpdateSpec, update_request
 from dynamap._outcome import as_transaction, retry_safe, update_proof
+from dynamap._retry import RetryPolicy
 from dynamap.errors import AmbiguousWrite, ConnectionFailed, OperationError, Throttled
-from dynamap.operations import UpdateSpec, update_request
-from dynamap.retry import RetryPolicy
 
 
 class Counter(Model, table=Table("OutcomeCounters"), entity="counter", version="version",

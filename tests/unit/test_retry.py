@@ -1,4 +1,4 @@
-"""Tests for dynamap.retry: full-jitter delays, attempts, the time budget, and which
+"""Tests for dynamap._retry: full-jitter delays, attempts, the time budget, and which
 errors are retried (also through the transport's send loop, with a scripted network)."""
 
 from __future__ import annotations
@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from dynamap._retry import RetryPolicy
 from dynamap._transport import ConnectionConfig, Transport
 from dynamap.errors import (
     AccessDenied,
@@ -21,7 +22,6 @@ from dynamap.errors import (
     Throttled,
     TransactionCanceled,
 )
-from dynamap.retry import RetryPolicy
 
 
 def policy(**options: Any) -> RetryPolicy:

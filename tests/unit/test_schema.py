@@ -1,4 +1,4 @@
-"""Tests for dynamap.schema: the tables of seeds 000, 001 and 004 built from models, and
+"""Tests for dynamap._schema: the tables of seeds 000, 001 and 004 built from models, and
 their CreateTable requests, CloudFormation resources and Terraform blocks."""
 
 from __future__ import annotations
@@ -16,8 +16,8 @@ from pydantic.alias_generators import to_camel
 from seed_tables import SEED_000_CREATE_TABLE
 
 from dynamap import GSI, LSI, DefinitionError, Key, Model, NumericBool, Table, TableSchema
-from dynamap.schema import table_schema
-from dynamap.tables import schema_of
+from dynamap._schema import table_schema
+from dynamap._tables import schema_of
 
 _CREATE_TABLE = (
     botocore.session.get_session()

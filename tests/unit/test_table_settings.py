@@ -13,7 +13,7 @@ from typing import ClassVar
 import pytest
 
 from dynamap import GSI, Key, Model, Table
-from dynamap.tables import schema_of
+from dynamap._tables import schema_of
 
 ledger = Table("Ledger", billing_mode="PROVISIONED", read_capacity=4, write_capacity=2,
                stream="NEW_AND_OLD_IMAGES", point_in_time_recovery=True,

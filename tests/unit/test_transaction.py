@@ -23,8 +23,8 @@ from dynamap import (
     UniqueConstraintViolated,
     new_id,
 )
-from dynamap.transaction import MAX_ACTIONS, Transaction
-from dynamap.unique import MARKER_ENTITY, OWNER_ATTRIBUTE, marker_key
+from dynamap._transaction import MAX_ACTIONS, Transaction
+from dynamap._unique import MARKER_ENTITY, OWNER_ATTRIBUTE, marker_key
 
 shop = Table("Shop")
 

@@ -13,6 +13,7 @@ import pytest
 
 import dynamap
 from dynamap import errors
+from dynamap._retry import RetryPolicy
 from dynamap._transport import ConnectionConfig, Transport, map_error
 from dynamap.errors import (
     ERROR_CODES,
@@ -23,7 +24,6 @@ from dynamap.errors import (
     SessionError,
     TransactionCanceled,
 )
-from dynamap.retry import RetryPolicy
 
 SERVER_ERRORS = {"InternalServerError", "InternalFailure", "ServiceUnavailable"}
 

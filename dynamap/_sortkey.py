@@ -17,8 +17,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from dynamap.codec import ModelCodec
-from dynamap.compiler import KeyAttribute
+from dynamap._codec import ModelCodec
+from dynamap._compiler import KeyAttribute
 from dynamap.errors import InvalidKey
 from dynamap.expressions import Encoded, SortCondition
 

@@ -32,8 +32,8 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic.fields import FieldInfo
 
 from dynamap._annotations import is_optional, unwrap_optional
+from dynamap._codec import ModelCodec, compile_codec, encode_value
 from dynamap._converters import UnstorableError, converter_for
-from dynamap.codec import ModelCodec, compile_codec, encode_value
 from dynamap.errors import InvalidUpdate, InvalidValue
 from dynamap.expressions import Encoded, Path
 

@@ -11,7 +11,7 @@ users = await db.get_transaction([(User, {"id": a}), (User, {"id": b})])
 ```
 
 Each action is built when it is added, with the same builders as single writes
-(`dynamap.operations`): bad input raises at `t.put(...)`, and version fields and
+(`dynamap._operations`): bad input raises at `t.put(...)`, and version fields and
 timestamps are maintained and checked as `Session.put` / `update` / `delete` do. A
 transaction holds at most 100 actions and acts on each item once; more, or a second
 action on one item, raises before anything is sent.
@@ -28,7 +28,7 @@ the session's `RetryPolicy`, with a new token, unless an earlier try's answer wa
 runs a cancelled token's transaction again when it is sent again).
 
 Models with unique fields get their marker items added to the same transaction at
-commit (see `dynamap.unique`).
+commit (see `dynamap._unique`).
 """
 
 from __future__ import annotations
@@ -43,12 +43,20 @@ from typing import Any, Literal, Self, TypeVar, Unpack
 
 from pydantic import BaseModel
 
-from dynamap import unique as _unique
+from dynamap import _unique as _unique
+from dynamap._changes import UpdateChanges
 from dynamap._clock import write_time
+from dynamap._compiler import CompiledModel, compiled_of
 from dynamap._context import Context
 from dynamap._identity import Item, item_identity
-from dynamap.changes import UpdateChanges
-from dynamap.compiler import CompiledModel, compiled_of
+from dynamap._operations import (
+    UpdateSpec,
+    delete_request,
+    model_parameters,
+    put_request,
+    update_request,
+)
+from dynamap._partial import refuse_partial
 from dynamap.errors import (
     InvalidRequest,
     InvalidValue,
@@ -57,14 +65,6 @@ from dynamap.errors import (
     UniqueConstraintViolated,
 )
 from dynamap.expressions import Condition
-from dynamap.operations import (
-    UpdateSpec,
-    delete_request,
-    model_parameters,
-    put_request,
-    update_request,
-)
-from dynamap.partial import refuse_partial
 
 __all__ = [
     "MAX_ACTIONS",

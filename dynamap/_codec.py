@@ -67,8 +67,8 @@ from dynamap._converters import (
     leaf_types,
 )
 from dynamap._identity import Item
+from dynamap._storage import AsEpochSeconds, AsNumber
 from dynamap.errors import InvalidValue, ItemTooLarge
-from dynamap.storage import AsEpochSeconds, AsNumber
 
 __all__ = [
     "MAX_ITEM_BYTES",

@@ -22,7 +22,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from dynamap.schema import IndexSchema, TableSchema
+from dynamap._schema import IndexSchema, TableSchema
 
 __all__ = ["MANUAL", "NEW_TABLE", "REPLACE_INDEX", "UPDATE", "Drift", "LiveTable",
            "table_drift"]

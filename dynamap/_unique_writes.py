@@ -1,8 +1,8 @@
 """The writes of models with unique fields: each a one-action transaction.
 
 `Session.put`, `update` and `delete` call these for models with unique fields (see
-`dynamap.unique` for the marker items); they sit above `dynamap.transaction`, which
-plans the markers with `dynamap.unique`.
+`dynamap._unique` for the marker items); they sit above `dynamap._transaction`, which
+plans the markers with `dynamap._unique`.
 """
 
 from __future__ import annotations
@@ -12,13 +12,13 @@ from typing import Any
 
 from pydantic import BaseModel
 
+from dynamap._compiler import CompiledModel
 from dynamap._context import Context
 from dynamap._identity import Item
-from dynamap.compiler import CompiledModel
+from dynamap._operations import UpdateSpec
+from dynamap._transaction import Transaction
 from dynamap.errors import ConditionCheckFailed, ItemNotFound, TransactionCanceled
 from dynamap.expressions import Condition
-from dynamap.operations import UpdateSpec
-from dynamap.transaction import Transaction
 
 __all__ = ["unique_delete", "unique_put", "unique_update"]
 

@@ -44,14 +44,14 @@ from typing import Any, Literal
 import orjson
 from pydantic import BaseModel
 
+from dynamap._compiler import CompiledModel
 from dynamap._identity import Item, canonical_key, item_identity
-from dynamap.compiler import CompiledModel
+from dynamap._operations import UpdateSpec
 from dynamap.errors import (
     InvalidKey,
     InvalidValue,
 )
 from dynamap.expressions import Condition, F, Parameters
-from dynamap.operations import UpdateSpec
 
 __all__ = [
     "MARKER_ENTITY",

@@ -31,7 +31,7 @@ from dynamap.errors import FieldNotRead, PartialItem
 from dynamap.expressions import Path
 
 if TYPE_CHECKING:
-    from dynamap.compiler import CompiledModel
+    from dynamap._compiler import CompiledModel
 
 __all__ = ["Partial", "from_projection", "read_in_part", "refuse_partial"]
 

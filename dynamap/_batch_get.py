@@ -22,9 +22,9 @@ from typing import Any, TypeVar
 from pydantic import BaseModel
 
 from dynamap._batch_read import MAX_BATCH_GET, KeyReads, read_chunk
+from dynamap._compiler import CompiledModel, compiled_of
 from dynamap._context import Context
 from dynamap._identity import Item, canonical_key
-from dynamap.compiler import CompiledModel, compiled_of
 from dynamap.errors import BatchIncomplete
 
 __all__ = ["MAX_BATCH_GET", "get_many"]

@@ -16,9 +16,9 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel
 
+from dynamap._changes import Action, ResolvedChanges, UpdateChanges, resolve_changes
 from dynamap._clock import write_time
-from dynamap.changes import Action, ResolvedChanges, UpdateChanges, resolve_changes
-from dynamap.compiler import CompiledModel, KeyAttribute
+from dynamap._compiler import CompiledModel, KeyAttribute
 from dynamap.errors import InvalidUpdate, InvalidValue
 from dynamap.expressions import Condition, Encoded, F, Parameters, Path, Update, projection
 

@@ -12,7 +12,7 @@ A session has an explicit life: new, open, closed. Entering `async with Session(
 opens it and binds it to the current context, so that model methods
 (`await Page.get(...)`, `await page.save()`) find it; `db.bind()` makes it the
 session of the whole process instead (a web app's lifespan, a Lambda's warm start).
-Each call builds its request with the pure builders of `dynamap.operations`, sends it
+Each call builds its request with the pure builders of `dynamap._operations`, sends it
 through the transport, and decodes the answer with the model's compiled codec.
 """
 
@@ -29,10 +29,25 @@ from typing import Any, Literal, Self, TypeVar, Unpack, overload
 
 from pydantic import BaseModel
 
-from dynamap import tables as _tables
-from dynamap import unique as _unique
-from dynamap import unique_writes as _writes
+from dynamap import _tables as _tables
+from dynamap import _unique as _unique
+from dynamap import _unique_writes as _writes
+from dynamap._batch_get import get_many
+from dynamap._changes import UpdateChanges
+from dynamap._coalesce import GetCoalescer
+from dynamap._compiler import CompiledIndex, CompiledModel, compiled_of
+from dynamap._cursor import EphemeralSecret
+from dynamap._declarations import Index, Table
 from dynamap._once import update_once
+from dynamap._operations import (
+    PreparedWrite,
+    UpdateSpec,
+    delete_request,
+    get_request,
+    put_request,
+    raw_update_request,
+    update_request,
+)
 from dynamap._outcome import (
     Proof,
     delete_unknown,
@@ -43,6 +58,10 @@ from dynamap._outcome import (
     retry_safe,
     safe_update,
 )
+from dynamap._partial import Partial, from_projection, read_in_part, refuse_partial
+from dynamap._query import Query, Scan
+from dynamap._retry import RetryPolicy
+from dynamap._transaction import Transaction, get_transaction
 from dynamap._transport import ConnectionConfig, Hook, HttpTransport, Stats, Transport
 from dynamap._witness import Watch, Witness
 from dynamap.batch import (
@@ -53,28 +72,9 @@ from dynamap.batch import (
     encode_puts,
     write_stream,
 )
-from dynamap.batch_get import get_many
-from dynamap.changes import UpdateChanges
-from dynamap.coalesce import GetCoalescer
-from dynamap.compiler import CompiledIndex, CompiledModel, compiled_of
-from dynamap.cursor import EphemeralSecret
-from dynamap.declarations import Index, Table
 from dynamap.errors import ConditionCheckFailed, ItemNotFound, SessionError
 from dynamap.expressions import Condition, Update
-from dynamap.operations import (
-    PreparedWrite,
-    UpdateSpec,
-    delete_request,
-    get_request,
-    put_request,
-    raw_update_request,
-    update_request,
-)
-from dynamap.partial import Partial, from_projection, read_in_part, refuse_partial
-from dynamap.query import Query, Scan
 from dynamap.readtarget import plain_item
-from dynamap.retry import RetryPolicy
-from dynamap.transaction import Transaction, get_transaction
 
 __all__ = ["Session", "compiled_of", "current_session"]
 

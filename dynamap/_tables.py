@@ -3,7 +3,7 @@
 Used by `Session.create_tables` (scripts and tests) and by the `dynamap` command.
 `plan_table` compares a model-derived `TableSchema` with the live table (keys,
 attribute types, every index's keys and projection, billing and throughput, TTL,
-stream and the other table settings: see `dynamap.drift`), so the same comparison
+stream and the other table settings: see `dynamap._drift`), so the same comparison
 drives `create-tables` (what to do) and `plan` (what would be done). A table that is
 being created, updated or deleted is waited for, within a bound, before it is compared
 or changed.
@@ -16,8 +16,9 @@ from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from dynamap.declarations import Table
-from dynamap.drift import MANUAL, NEW_TABLE, REPLACE_INDEX, UPDATE, Drift, LiveTable, table_drift
+from dynamap._declarations import Table
+from dynamap._drift import MANUAL, NEW_TABLE, REPLACE_INDEX, UPDATE, Drift, LiveTable, table_drift
+from dynamap._schema import IndexSchema, TableSchema, table_schema
 from dynamap.errors import (
     DefinitionError,
     DynamapError,
@@ -25,7 +26,6 @@ from dynamap.errors import (
     OperationError,
     TableNotFound,
 )
-from dynamap.schema import IndexSchema, TableSchema, table_schema
 
 if TYPE_CHECKING:
     from dynamap._transport import Transport
@@ -81,7 +81,7 @@ class TablePlan:
         extra_indexes: GSIs the table has that no model declares (never dropped).
         conflicts: differences that need a new table (keys, key types, LSIs).
         enable_ttl: the TTL attribute to enable on the new table.
-        drift: every other difference (see `dynamap.drift`): updates, GSIs to replace,
+        drift: every other difference (see `dynamap._drift`): updates, GSIs to replace,
             and changes DynamoDB only takes in steps.
     """
 

@@ -1,7 +1,7 @@
 """What a user writes in a model class body: the table, its keys and its indexes.
 
 These objects only record the declaration. The metaclass hands them to
-`dynamap.compiler`, which checks them against the model's fields and compiles them.
+`dynamap._compiler`, which checks them against the model's fields and compiles them.
 
 ```python
 app = Table("PageManager")
@@ -22,10 +22,10 @@ from typing import TYPE_CHECKING, Any, Generic, Literal
 from pydantic import BaseModel
 from typing_extensions import TypeVar
 
-from dynamap.prefixes import TablePrefix
+from dynamap._prefixes import TablePrefix
 
 if TYPE_CHECKING:
-    from dynamap.compiler import CompiledIndex, CompiledModel, KeyAttribute
+    from dynamap._compiler import CompiledIndex, CompiledModel, KeyAttribute
 
 __all__ = ["GSI", "LSI", "BillingMode", "Encryption", "Index", "Key", "ProjectionType",
            "StreamView", "Table", "TableClass"]

@@ -19,11 +19,11 @@ from pydantic import BaseModel, PlainSerializer, ValidationError, WrapSerializer
 from pydantic.fields import FieldInfo
 
 from dynamap._annotations import KeyScalar, key_scalar_type, unwrap_optional
+from dynamap._codec import ModelCodec, compile_codec
+from dynamap._declarations import Index, Key, ProjectionType, Table
 from dynamap._identity import Item
-from dynamap.codec import ModelCodec, compile_codec
-from dynamap.declarations import Index, Key, ProjectionType, Table
+from dynamap._keys import KeyTemplate, TemplateError
 from dynamap.errors import DefinitionError, InvalidKey, InvalidStoredItem
-from dynamap.keys import KeyTemplate, TemplateError
 
 __all__ = [
     "CompiledIndex", "CompiledModel", "KeyAttribute", "ModelOptions", "compile_model",

@@ -8,7 +8,7 @@ page = await q.page(cursor=token)        # Page(items, cursor) for web APIs
 ```
 
 `limit(n)` caps the items returned in all; `page_size(n)` is DynamoDB's per-request
-`Limit`. Cursors are signed and bound to their query (see `dynamap.cursor`) and are
+`Limit`. Cursors are signed and bound to their query (see `dynamap._cursor`) and are
 rebuilt from the last item actually returned, so a page that stops mid-way through a
 DynamoDB page resumes exactly after it.
 """
@@ -23,9 +23,11 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, Self, TypeVar
 
 from pydantic import ValidationError
 
-from dynamap import display
+from dynamap import _display as display
 from dynamap._context import Context
-from dynamap.cursor import decode_cursor, encode_cursor, fingerprint
+from dynamap._cursor import decode_cursor, encode_cursor, fingerprint
+from dynamap._partial import Partial
+from dynamap._sortkey import sort_condition
 from dynamap.errors import InvalidKey, InvalidStoredItem
 from dynamap.expressions import (
     Condition,
@@ -35,16 +37,14 @@ from dynamap.expressions import (
     key_condition,
     projection,
 )
-from dynamap.partial import Partial
 from dynamap.readtarget import SKIP, ReadTarget, plain_item, resolve_target
-from dynamap.sortkey import sort_condition
 
 if TYPE_CHECKING:
     from pandas import DataFrame
     from rich.table import Table as RichTable
 
-    from dynamap.compiler import CompiledIndex
-    from dynamap.declarations import Index, Table
+    from dynamap._compiler import CompiledIndex
+    from dynamap._declarations import Index, Table
 
 __all__ = ["Page", "Query", "Scan"]
 

@@ -13,20 +13,20 @@ from typing import TYPE_CHECKING, Any, ClassVar, NoReturn, Self, Unpack, datacla
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
 
-from dynamap import display
+from dynamap import _display as display
 from dynamap._compat import ModelMetaclass
-from dynamap.compiler import CompiledIndex, CompiledModel, ModelOptions, compile_model
-from dynamap.declarations import Index, Key, Table
+from dynamap._compiler import CompiledIndex, CompiledModel, ModelOptions, compile_model
+from dynamap._declarations import Index, Key, Table
+from dynamap._schema import table_schema
 from dynamap.errors import DefinitionError
-from dynamap.schema import table_schema
 
 if TYPE_CHECKING:
     from rich.table import Table as RichTable
 
-    from dynamap.changes import UpdateChanges
+    from dynamap._changes import UpdateChanges
+    from dynamap._query import Query, Scan
+    from dynamap._session import Session
     from dynamap.expressions import Condition
-    from dynamap.query import Query, Scan
-    from dynamap.session import Session
 
 __all__ = ["Model", "ModelMeta"]
 
@@ -165,7 +165,7 @@ def _compile_and_register(
 
 def current_session() -> Session:
     """The session bound by the enclosing `async with Session()`."""
-    from dynamap.session import current_session as bound
+    from dynamap._session import current_session as bound
 
     return bound()
 

@@ -13,10 +13,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from dynamap.compiler import CompiledIndex, CompiledModel, KeyAttribute, key_shape
-from dynamap.declarations import BillingMode, Encryption, StreamView, Table, TableClass
+from dynamap._compiler import CompiledIndex, CompiledModel, KeyAttribute, key_shape
+from dynamap._declarations import BillingMode, Encryption, StreamView, Table, TableClass
+from dynamap._prefixes import TablePrefix
 from dynamap.errors import DefinitionError
-from dynamap.prefixes import TablePrefix
 
 __all__ = ["AttributeDefinition", "IndexSchema", "TableSchema", "TableSettings", "table_schema"]
 
