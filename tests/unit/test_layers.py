@@ -5,8 +5,8 @@ import hidden in a function is still a cycle at run time. A module may import mo
 of its own layer or of a layer below; the graph as a whole must be acyclic.
 
 Imports under `if TYPE_CHECKING:` are for annotations only and never run; they may
-name a module of a higher layer (`dynamap._declarations` annotating with the
-compiled forms it is given, `dynamap._tables` with the transport). They are listed
+name a module of a higher layer (the one left: `dynamap._declarations` annotating
+with the compiled forms `dynamap._compiler` gives it). They are listed
 in `TYPE_ONLY_UPWARD` so that a new one is a decision, not an accident.
 
 docs/architecture.md describes the layers; a new module is placed in one here.
@@ -49,7 +49,6 @@ LAYERS: dict[str, frozenset[str]] = {
 #: Type-only imports that name a higher layer: (importer, imported).
 TYPE_ONLY_UPWARD = frozenset({
     ("_declarations", "_compiler"),
-    ("_tables", "_transport"),
 })
 
 
