@@ -78,8 +78,9 @@ def _scalar_of(annotation: Any) -> KeyScalar:
     if issubclass(annotation, enum.Enum):
         scalars = {_scalar_of(type(member.value)) for member in annotation}
         if len(scalars) != 1:
-            raise ValueError(f"the values of {annotation.__name__} must all be str, or all int, "
-                             "to be a key")
+            raise ValueError(
+                f"the values of {annotation.__name__} must all be str, or all int, to be a key"
+            )
         return scalars.pop()
     if issubclass(annotation, _NUMBER_TYPES):
         return "N"

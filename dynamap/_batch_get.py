@@ -53,8 +53,10 @@ async def get_many(
     await _read_all(session, reads, {i: key for i, (key, _) in distinct.items()}, concurrency)
     if reads.unread:
         cause = reads.errors[-1] if reads.errors else None
-        error = BatchIncomplete("BatchGetItem: the retry budget ran out",
-                                [distinct[identity][1] for identity in reads.unread])
+        error = BatchIncomplete(
+            "BatchGetItem: the retry budget ran out",
+            [distinct[identity][1] for identity in reads.unread],
+        )
         raise error from cause
     return [_decoded(compiled, reads.found.get(identity)) for identity in identities]
 
@@ -73,8 +75,7 @@ async def _read_all(
         async with slots:
             await read_chunk(session, reads, {i: keys[i] for i in chunk})
 
-    chunks = [identities[i:i + MAX_BATCH_GET] for i in range(0, len(identities),
-                                                               MAX_BATCH_GET)]
+    chunks = [identities[i : i + MAX_BATCH_GET] for i in range(0, len(identities), MAX_BATCH_GET)]
     outcomes = await asyncio.gather(*(read(chunk) for chunk in chunks), return_exceptions=True)
     for outcome in outcomes:
         if isinstance(outcome, BaseException):

@@ -64,8 +64,9 @@ async def read_chunk(session: Context, reads: KeyReads, pending: dict[bytes, Ite
     state = session.retry.start()
     while pending:
         try:
-            answer = await session.send("BatchGetItem", reads.request(pending.values()),
-                                        table=reads.table)
+            answer = await session.send(
+                "BatchGetItem", reads.request(pending.values()), table=reads.table
+            )
         except OperationError as error:
             if not RetryPolicy.retryable(error):
                 raise
@@ -77,8 +78,11 @@ async def read_chunk(session: Context, reads: KeyReads, pending: dict[bytes, Ite
             if pending.pop(identity, None) is not None:
                 reads.found[identity] = item
         left = answer.get("UnprocessedKeys", {}).get(reads.table, {}).get("Keys", [])
-        pending = {identity: pending[identity] for identity in map(canonical_key, left)
-                   if identity in pending}
+        pending = {
+            identity: pending[identity]
+            for identity in map(canonical_key, left)
+            if identity in pending
+        }
         delay = state.next_delay() if pending else None
         if pending and delay is None:
             reads.unread.extend(pending)

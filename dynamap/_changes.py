@@ -102,8 +102,9 @@ class _Target:
     name: str | None
 
 
-def resolve_changes(codec: ModelCodec[Any], changes: Mapping[str, Any],
-                    managed: Mapping[str, str]) -> ResolvedChanges:
+def resolve_changes(
+    codec: ModelCodec[Any], changes: Mapping[str, Any], managed: Mapping[str, str]
+) -> ResolvedChanges:
     """Resolve and encode an update's changes against a model.
 
     Args:
@@ -123,14 +124,14 @@ def resolve_changes(codec: ModelCodec[Any], changes: Mapping[str, Any],
             resolved.fields.add(target.field)
             resolved.actions.append(_action(codec, operation, target, value))
             if len(target.path.segments) == 1 and operation in ("set", "remove"):
-                resolved.whole[target.field] = None if operation == "remove" else _python(
-                    model, target, value)
+                resolved.whole[target.field] = (
+                    None if operation == "remove" else _python(model, target, value)
+                )
     return resolved
 
 
 def _entries(changes: Mapping[str, Any]) -> Iterable[tuple[Operation, list[tuple[str, Any]]]]:
-    for operation in ("set", "remove", "add", "delete", "append", "prepend",
-                      "set_if_not_exists"):
+    for operation in ("set", "remove", "add", "delete", "append", "prepend", "set_if_not_exists"):
         given = changes.get(operation)
         if not given:
             continue
@@ -141,8 +142,9 @@ def _entries(changes: Mapping[str, Any]) -> Iterable[tuple[Operation, list[tuple
         elif isinstance(given, Mapping):
             yield operation, list(given.items())
         else:
-            raise InvalidUpdate(f"{operation}= takes a mapping of path -> value, got "
-                                f"{type(given).__name__}")
+            raise InvalidUpdate(
+                f"{operation}= takes a mapping of path -> value, got {type(given).__name__}"
+            )
 
 
 # -- paths ------------------------------------------------------------------------------
@@ -182,9 +184,11 @@ def _step(model: type[BaseModel], target: _Target, segment: str | int, text: str
         return _Target(path, target.field, args[1] if len(args) == 2 else Any, None, None, None)
     if _is_sequence(origin) and isinstance(segment, int):
         return _Target(path, target.field, _element(annotation), None, None, None)
-    raise InvalidUpdate(f"{model.__name__}: {text!r} goes into "
-                        f"{'.'.join(map(str, target.path.segments))}, which is "
-                        f"{_type_name(target.annotation)} and has no part {segment!r}")
+    raise InvalidUpdate(
+        f"{model.__name__}: {text!r} goes into "
+        f"{'.'.join(map(str, target.path.segments))}, which is "
+        f"{_type_name(target.annotation)} and has no part {segment!r}"
+    )
 
 
 def _model_field(model: type[BaseModel], name: str, text: str) -> tuple[str, FieldInfo]:
@@ -211,8 +215,11 @@ def _strip_annotated(annotation: Any) -> Any:
 
 
 def _is_sequence(origin: Any) -> bool:
-    return isinstance(origin, type) and issubclass(origin, list | tuple | Sequence) and not (
-        issubclass(origin, str | bytes))
+    return (
+        isinstance(origin, type)
+        and issubclass(origin, list | tuple | Sequence)
+        and not (issubclass(origin, str | bytes))
+    )
 
 
 def _element(annotation: Any) -> Any:
@@ -242,8 +249,9 @@ def _action(codec: ModelCodec[Any], operation: Operation, target: _Target, value
     encoded = _encoded(codec, target, value)
     if encoded is None:  # an empty set: DynamoDB has none, so the attribute goes
         if operation in ("add", "delete"):
-            raise InvalidUpdate(f"{model.__name__}: {operation} on {target.path} needs a "
-                                "non-empty set")
+            raise InvalidUpdate(
+                f"{model.__name__}: {operation} on {target.path} needs a non-empty set"
+            )
         return Action("remove", target.path, None)
     return Action(operation, target.path, Encoded(encoded))
 
@@ -258,12 +266,16 @@ def _check_removable(model: type[BaseModel], target: _Target, verb: str) -> None
         raise InvalidUpdate(f"{where} is required, so it cannot be {verb}")
     factory = info.default_factory
     if factory is not None and factory not in _EMPTY_FACTORIES:
-        raise InvalidUpdate(f"{where} would read back as a new default "
-                            f"({_type_name(factory)}()) every time, so it cannot be {verb}; "
-                            "set a value instead")
+        raise InvalidUpdate(
+            f"{where} would read back as a new default "
+            f"({_type_name(factory)}()) every time, so it cannot be {verb}; "
+            "set a value instead"
+        )
     if verb != "removed":
-        raise InvalidUpdate(f"{where} does not accept None; use remove=[{str(target.path)!r}] "
-                            "to reset it to its default")
+        raise InvalidUpdate(
+            f"{where} does not accept None; use remove=[{str(target.path)!r}] "
+            "to reset it to its default"
+        )
 
 
 def _kind(annotation: Any) -> str:
@@ -280,10 +292,13 @@ def _kind(annotation: Any) -> str:
     return "other"
 
 
-def _wrong_operation(model: type[BaseModel], target: _Target, operation: str,
-                     needs: str) -> InvalidUpdate:
-    return InvalidUpdate(f"{model.__name__}: {operation} on {target.path} needs {needs} "
-                         f"there, but it is {_type_name(target.annotation)}")
+def _wrong_operation(
+    model: type[BaseModel], target: _Target, operation: str, needs: str
+) -> InvalidUpdate:
+    return InvalidUpdate(
+        f"{model.__name__}: {operation} on {target.path} needs {needs} "
+        f"there, but it is {_type_name(target.annotation)}"
+    )
 
 
 def _python(model: type[BaseModel], target: _Target, value: Any) -> Any:
@@ -294,8 +309,9 @@ def _python(model: type[BaseModel], target: _Target, value: Any) -> Any:
         return _adapter(target.owner, target.name, target.annotation).validate_python(value)
     except ValidationError as error:
         problem = "; ".join(detail["msg"] for detail in error.errors(include_url=False))
-        raise InvalidUpdate(f"{model.__name__}: {value!r} is not a valid value for "
-                            f"{target.path}: {problem}") from None
+        raise InvalidUpdate(
+            f"{model.__name__}: {value!r} is not a valid value for {target.path}: {problem}"
+        ) from None
 
 
 def _encoded(codec: ModelCodec[Any], target: _Target, value: Any) -> Any:
@@ -309,8 +325,9 @@ def _encoded(codec: ModelCodec[Any], target: _Target, value: Any) -> Any:
             return encode_value(validated)
         return _converter(target.annotation).encode(validated)
     except UnstorableError as error:
-        raise InvalidUpdate(f"{model.__name__}: cannot store {target.path}: "
-                            f"{error.problem}") from None
+        raise InvalidUpdate(
+            f"{model.__name__}: cannot store {target.path}: {error.problem}"
+        ) from None
     except InvalidValue as error:
         raise InvalidUpdate(str(error)) from None
 

@@ -75,10 +75,8 @@ class GetCoalescer:
             if len(waiting) == 1:
                 await self._get_one(table, consistent, waiting[0])
                 return
-            chunks = [waiting[i:i + MAX_BATCH_GET] for i in range(0, len(waiting),
-                                                                   MAX_BATCH_GET)]
-            await asyncio.gather(*(self._get_chunk(table, consistent, chunk)
-                                   for chunk in chunks))
+            chunks = [waiting[i : i + MAX_BATCH_GET] for i in range(0, len(waiting), MAX_BATCH_GET)]
+            await asyncio.gather(*(self._get_chunk(table, consistent, chunk) for chunk in chunks))
         except BaseException as error:
             _fail(waiting, error)
 
@@ -99,8 +97,11 @@ class GetCoalescer:
                 _resolve(waiting, reads.found.get(identity))
         if unread:
             left = [by_key[identity] for identity in reads.unread]
-            error = reads.errors[-1] if reads.errors else BatchIncomplete(
-                "BatchGetItem retries ran out", [w.key for w in left])
+            error = (
+                reads.errors[-1]
+                if reads.errors
+                else BatchIncomplete("BatchGetItem retries ran out", [w.key for w in left])
+            )
             _fail(left, error)
 
 

@@ -104,11 +104,20 @@ class _Plan:
     item written by an older version of the model can be upgraded on the way in.
     """
 
-    __slots__ = ("by_field", "field_attributes", "passthrough", "read_attributes",
-                 "read_validation", "writes")
+    __slots__ = (
+        "by_field",
+        "field_attributes",
+        "passthrough",
+        "read_attributes",
+        "read_validation",
+        "writes",
+    )
 
     def __init__(
-        self, writes: tuple[_Write, ...], reads: tuple[_Read, ...], validation_keys: list[str],
+        self,
+        writes: tuple[_Write, ...],
+        reads: tuple[_Read, ...],
+        validation_keys: list[str],
         passthrough: bool,
     ) -> None:
         self.writes = writes
@@ -435,8 +444,9 @@ def check_nesting(value: AttributeValue, where: str) -> None:
 
 
 def _too_deep(where: str) -> InvalidValue:
-    return InvalidValue(f"cannot store {where}: it is nested more than {MAX_NESTING} levels "
-                        "deep, DynamoDB's limit")
+    return InvalidValue(
+        f"cannot store {where}: it is nested more than {MAX_NESTING} levels deep, DynamoDB's limit"
+    )
 
 
 def _invalid(model: type[BaseModel], exc: UnstorableError) -> InvalidValue:

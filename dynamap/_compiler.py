@@ -26,7 +26,11 @@ from dynamap._keys import KeyTemplate, TemplateError
 from dynamap.errors import DefinitionError, InvalidKey, InvalidStoredItem
 
 __all__ = [
-    "CompiledIndex", "CompiledModel", "KeyAttribute", "ModelOptions", "compile_model",
+    "CompiledIndex",
+    "CompiledModel",
+    "KeyAttribute",
+    "ModelOptions",
+    "compile_model",
     "compiled_of",
 ]
 
@@ -93,11 +97,15 @@ class KeyAttribute:
         else:
             return  # a number: its digits are bounded by the codec
         if size == 0:
-            raise InvalidKey(f"key attribute {self.attribute!r} would be empty; DynamoDB "
-                             "refuses empty strings and binaries in keys")
+            raise InvalidKey(
+                f"key attribute {self.attribute!r} would be empty; DynamoDB "
+                "refuses empty strings and binaries in keys"
+            )
         if size > self.max_bytes:
-            raise InvalidKey(f"key attribute {self.attribute!r} would be {size} bytes, over "
-                             f"DynamoDB's limit of {self.max_bytes} for this key")
+            raise InvalidKey(
+                f"key attribute {self.attribute!r} would be {size} bytes, over "
+                f"DynamoDB's limit of {self.max_bytes} for this key"
+            )
 
     def format(self, **values: Any) -> Any:
         """The key value for these fields, as a query on the table takes it.
@@ -110,8 +118,10 @@ class KeyAttribute:
         if self.template is not None:
             return self.template.format(**values)
         if set(values) != {self.field}:
-            raise InvalidKey(f"key attribute {self.attribute!r} is the field {self.field!r}: "
-                             f"give exactly {self.field}=...")
+            raise InvalidKey(
+                f"key attribute {self.attribute!r} is the field {self.field!r}: "
+                f"give exactly {self.field}=..."
+            )
         return values[str(self.field)]
 
 
@@ -239,14 +249,18 @@ class CompiledModel(Generic[M]):
         key = {a.attribute: item[a.attribute] for a in self.key_attributes if a.attribute in item}
         details = error.errors(include_url=False)
         fields = [".".join(map(str, detail["loc"])) or "(the item)" for detail in details]
-        shown = [f"{field}: {detail['msg']}"
-                 for field, detail in zip(fields, details, strict=True)][:3]
+        shown = [
+            f"{field}: {detail['msg']}" for field, detail in zip(fields, details, strict=True)
+        ][:3]
         more = f" (and {len(details) - 3} more)" if len(details) > 3 else ""
         key_text = ", ".join(f"{name}={_plain(value)!r}" for name, value in key.items())
         return InvalidStoredItem(
             f"the {self.model.__name__} item with key {key_text} in table "
             f"{self.table.name!r} does not fit the model: {'; '.join(shown)}{more}",
-            model=self.model.__name__, table=self.table.name, key=key, fields=fields,
+            model=self.model.__name__,
+            table=self.table.name,
+            key=key,
+            fields=fields,
             errors=[dict(detail) for detail in details],
         )
 
@@ -303,11 +317,15 @@ class _Compiler:
         pk, sk = self.primary_keys()
         self.check_unique_keys(pk, sk)
         indexes = {name: self.compile_index(decl, pk, sk) for name, decl in self.indexes_by_name()}
-        compiled = CompiledModel(self.model, self.options, self.codec, pk, sk,
-                                 MappingProxyType(indexes))
+        compiled = CompiledModel(
+            self.model, self.options, self.codec, pk, sk, MappingProxyType(indexes)
+        )
         self.check_attribute_clashes(compiled)
-        keys = {attribute.attribute for attribute in all_key_attributes(compiled)
-                if not attribute.written_by_codec}
+        keys = {
+            attribute.attribute
+            for attribute in all_key_attributes(compiled)
+            if not attribute.written_by_codec
+        }
         self.codec.reserved = frozenset({*keys, self.options.table.entity_attribute})
         return compiled
 
@@ -330,8 +348,10 @@ class _Compiler:
         result = []
         for declaration in self.index_declarations.values():
             if declaration.name in seen:
-                raise self.fail(f"index {declaration.name!r} is declared twice; give each "
-                                "index its own name", "duplicate_index")
+                raise self.fail(
+                    f"index {declaration.name!r} is declared twice; give each index its own name",
+                    "duplicate_index",
+                )
             seen.add(declaration.name)
             result.append((declaration.name, declaration))
         return result
@@ -355,7 +375,7 @@ class _Compiler:
             raise self.fail(
                 f"unique={self.options.unique!r} needs a table whose keys are strings (S): "
                 "unique values are enforced with marker items keyed by text in the model's "
-                "table; key the model with a template such as Key(\"USER#{id}\") or a str field",
+                'table; key the model with a template such as Key("USER#{id}") or a str field',
                 "unique_keys",
             )
 
@@ -363,15 +383,21 @@ class _Compiler:
         if name is None:
             return
         if name not in self.fields:
-            raise self.fail(f"{option}={name!r} names no field of the model; name one of: "
-                            f"{', '.join(self.fields) or '(none)'}", "unknown_field")
+            raise self.fail(
+                f"{option}={name!r} names no field of the model; name one of: "
+                f"{', '.join(self.fields) or '(none)'}",
+                "unknown_field",
+            )
         annotation, _ = unwrap_optional(self.fields[name].annotation)
         if types is not None and not (
             isinstance(annotation, type) and issubclass(annotation, types)
         ):
             wanted = " or ".join(t.__name__ for t in types)
-            raise self.fail(f"field {name!r} used as {option} must be {wanted}; change its "
-                            "annotation or name another field", "option_type")
+            raise self.fail(
+                f"field {name!r} used as {option} must be {wanted}; change its "
+                "annotation or name another field",
+                "option_type",
+            )
 
     def primary_keys(self) -> tuple[KeyAttribute, KeyAttribute | None]:
         table = self.options.table
@@ -388,7 +414,7 @@ class _Compiler:
             if table_sk is None:
                 raise self.fail(
                     f"LSI {declaration.name!r} needs a table with a sort key (DynamoDB "
-                    'allows LSIs only there): declare `sk = Key(...)`, or use a GSI',
+                    "allows LSIs only there): declare `sk = Key(...)`, or use a GSI",
                     "lsi_without_sort_key",
                 )
             pk = table_pk
@@ -396,28 +422,35 @@ class _Compiler:
             if declaration.pk is None:
                 raise self.fail(f"{label} needs a partition key: give it pk=...", "index_key")
             default = f"{declaration.name}PK"
-            pk = self.key_attribute(f"{label} partition key", declaration.pk,
-                                    declaration.pk_attribute, default)
+            pk = self.key_attribute(
+                f"{label} partition key", declaration.pk, declaration.pk_attribute, default
+            )
         sk = None
         if declaration.sk is not None:
             default = f"{declaration.name}SK"
-            sk = self.key_attribute(f"{label} sort key", declaration.sk,
-                                    declaration.sk_attribute, default)
+            sk = self.key_attribute(
+                f"{label} sort key", declaration.sk, declaration.sk_attribute, default
+            )
         include = tuple(self.projected(declaration))
-        return CompiledIndex(declaration.name, declaration.kind, pk, sk, declaration.projection,
-                             include)
+        return CompiledIndex(
+            declaration.name, declaration.kind, pk, sk, declaration.projection, include
+        )
 
     def projected(self, declaration: Index) -> list[str]:
         if declaration.projection != "INCLUDE":
             if declaration.include:
-                raise self.fail(f"index {declaration.name!r}: `include` needs projection="
-                                '"INCLUDE"', "index_projection")
+                raise self.fail(
+                    f'index {declaration.name!r}: `include` needs projection="INCLUDE"',
+                    "index_projection",
+                )
             return []
         for name in declaration.include:
             if name not in self.fields:
-                raise self.fail(f"index {declaration.name!r} includes {name!r}, which names no "
-                                f"field; include field names, of: {', '.join(self.fields)}",
-                                "unknown_field")
+                raise self.fail(
+                    f"index {declaration.name!r} includes {name!r}, which names no "
+                    f"field; include field names, of: {', '.join(self.fields)}",
+                    "unknown_field",
+                )
         # The entity attribute goes along, so that reads of the index can tell the models
         # of a shared table apart (by a filter, and when decoding a collection).
         entity = self.options.table.entity_attribute
@@ -430,8 +463,9 @@ class _Compiler:
             return self.field_key(role, spec, explicit)
         template = self.template(role, spec)
         attribute = explicit or default
-        return KeyAttribute(attribute, "S", template.fields, template, None, False,
-                            _max_bytes(role))
+        return KeyAttribute(
+            attribute, "S", template.fields, template, None, False, _max_bytes(role)
+        )
 
     def is_bare_field(self, role: str, spec: str) -> bool:
         if not spec.isidentifier():
@@ -456,8 +490,9 @@ class _Compiler:
             scalar = "N"  # the TTL field is stored as epoch seconds
         stored = self.stored_name(field)
         attribute = explicit or stored
-        return KeyAttribute(attribute, scalar, (field,), None, field, attribute == stored,
-                            _max_bytes(role))
+        return KeyAttribute(
+            attribute, scalar, (field,), None, field, attribute == stored, _max_bytes(role)
+        )
 
     def template(self, role: str, spec: str) -> KeyTemplate:
         types = {name: unwrap_optional(info.annotation)[0] for name, info in self.fields.items()}
@@ -473,8 +508,9 @@ class _Compiler:
             return KeyTemplate(spec, {name: types[name] for name in template.fields})
         except TemplateError as error:
             where = f" field {error.field!r}" if error.field else ""
-            raise self.fail(f"{role} template {spec!r}{where}: {error.reason}",
-                            "key_template") from error
+            raise self.fail(
+                f"{role} template {spec!r}{where}: {error.reason}", "key_template"
+            ) from error
 
     def check_attribute_clashes(self, compiled: CompiledModel[Any]) -> None:
         stored = {self.stored_name(name): name for name in self.fields}
@@ -528,14 +564,19 @@ def serializers_in(model: type[BaseModel], seen: set[type] | None = None) -> lis
         return []
     seen.add(model)
     decorators = model.__pydantic_decorators__
-    found = [model.__name__ for d in decorators.model_serializers.values()
-             if d.info.when_used in _STORED_MODES]
+    found = [
+        model.__name__
+        for d in decorators.model_serializers.values()
+        if d.info.when_used in _STORED_MODES
+    ]
     for d in decorators.field_serializers.values():
         if d.info.when_used in _STORED_MODES:
             found += [f"{model.__name__}.{name}" for name in d.info.fields]
     for name, info in model.model_fields.items():
-        if any(isinstance(m, PlainSerializer | WrapSerializer) and m.when_used in _STORED_MODES
-               for m in info.metadata):
+        if any(
+            isinstance(m, PlainSerializer | WrapSerializer) and m.when_used in _STORED_MODES
+            for m in info.metadata
+        ):
             found.append(f"{model.__name__}.{name}")
         for nested in _nested_models(info.annotation):
             found += serializers_in(nested, seen)
@@ -555,8 +596,10 @@ def _utf8_length(attribute: str, text: str) -> int:
     try:
         return len(text.encode("utf-8"))
     except UnicodeEncodeError:
-        raise InvalidKey(f"key attribute {attribute!r} holds a lone surrogate, which is not "
-                         "valid Unicode text and cannot be sent") from None
+        raise InvalidKey(
+            f"key attribute {attribute!r} holds a lone surrogate, which is not "
+            "valid Unicode text and cannot be sent"
+        ) from None
 
 
 def _max_bytes(role: str) -> int:

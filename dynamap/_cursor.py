@@ -41,9 +41,18 @@ def fingerprint(request: Mapping[str, Any]) -> str:
     """A short digest of what makes a query that query (not its page position)."""
     shape = {
         name: request.get(name)
-        for name in ("TableName", "IndexName", "KeyConditionExpression", "FilterExpression",
-                     "ExpressionAttributeNames", "ExpressionAttributeValues",
-                     "ScanIndexForward", "Segment", "TotalSegments", "ProjectionExpression")
+        for name in (
+            "TableName",
+            "IndexName",
+            "KeyConditionExpression",
+            "FilterExpression",
+            "ExpressionAttributeNames",
+            "ExpressionAttributeValues",
+            "ScanIndexForward",
+            "Segment",
+            "TotalSegments",
+            "ProjectionExpression",
+        )
     }
     digest = hashlib.sha256(orjson.dumps(shape, option=orjson.OPT_SORT_KEYS)).digest()
     return _b64(digest[:12])
@@ -70,7 +79,8 @@ def decode_cursor(secret: bytes, query: str, cursor: str) -> dict[str, Any]:
     if not hmac.compare_digest(signature.encode(), _sign(secret, payload).encode()):
         hint = _EPHEMERAL_HINT if isinstance(secret, EphemeralSecret) else ""
         raise InvalidCursor(
-            f"pagination cursor signature does not match (tampered or foreign){hint}")
+            f"pagination cursor signature does not match (tampered or foreign){hint}"
+        )
     body = orjson.loads(_unb64(payload))
     if body.get("q") != query:
         raise InvalidCursor("pagination cursor belongs to another query")

@@ -21,8 +21,10 @@ def format_datetime(value: datetime) -> str:
         ValueError: `value` is naive (has no time zone).
     """
     if value.tzinfo is None:
-        raise ValueError(f"{value!r} is a naive datetime (no time zone): give it one, e.g. "
-                         "value.replace(tzinfo=UTC)")
+        raise ValueError(
+            f"{value!r} is a naive datetime (no time zone): give it one, e.g. "
+            "value.replace(tzinfo=UTC)"
+        )
     utc = value.astimezone(UTC)
     # Not strftime: its %Y does not zero-pad years below 1000 on every platform.
     return (

@@ -27,8 +27,18 @@ from dynamap._prefixes import TablePrefix
 if TYPE_CHECKING:
     from dynamap._compiler import CompiledIndex, CompiledModel, KeyAttribute
 
-__all__ = ["GSI", "LSI", "BillingMode", "Encryption", "Index", "Key", "ProjectionType",
-           "StreamView", "Table", "TableClass"]
+__all__ = [
+    "GSI",
+    "LSI",
+    "BillingMode",
+    "Encryption",
+    "Index",
+    "Key",
+    "ProjectionType",
+    "StreamView",
+    "Table",
+    "TableClass",
+]
 
 BillingMode = Literal["PAY_PER_REQUEST", "PROVISIONED"]
 ProjectionType = Literal["ALL", "KEYS_ONLY", "INCLUDE"]
@@ -93,7 +103,7 @@ class Table(Generic[M]):
         if not self.name:
             raise ValueError("a Table needs a non-empty name")
         if self.kms_key is not None and self.encryption != "KMS":
-            raise ValueError(f"Table {self.name!r}: kms_key needs encryption=\"KMS\"")
+            raise ValueError(f'Table {self.name!r}: kms_key needs encryption="KMS"')
         if self.billing_mode == "PROVISIONED" and not (self.read_capacity and self.write_capacity):
             raise ValueError(
                 f"Table {self.name!r} is PROVISIONED: give read_capacity and write_capacity"
@@ -154,7 +164,7 @@ class Index:
 
     @property
     def kind(self) -> Literal["GSI", "LSI"]:
-        """"GSI" or "LSI"."""
+        """ "GSI" or "LSI"."""
         return "GSI"
 
     if TYPE_CHECKING:
@@ -197,5 +207,5 @@ class LSI(Index):
 
     @property
     def kind(self) -> Literal["GSI", "LSI"]:
-        """"LSI"."""
+        """ "LSI"."""
         return "LSI"

@@ -123,8 +123,7 @@ def items_html(items: Sequence[object], caption: str) -> str:
     table = Rows(items[:MAX_ROWS])
     head = "".join(_cell("th", column) for column in table.columns)
     body = "".join(
-        "<tr>" + "".join(_cell("td", _shown(record, column)) for column in table.columns)
-        + "</tr>"
+        "<tr>" + "".join(_cell("td", _shown(record, column)) for column in table.columns) + "</tr>"
         for record in table.records
     )
     return (
@@ -151,8 +150,7 @@ def model_rich(instance: BaseModel) -> RichTable:
     from rich.table import Table as RichTable
     from rich.text import Text
 
-    table = RichTable("field", "value", title=Text(type(instance).__name__),
-                      title_justify="left")
+    table = RichTable("field", "value", title=Text(type(instance).__name__), title_justify="left")
     for name, value in _fields(instance).items():
         table.add_row(Text(name), Text(text(value)))
     return table

@@ -24,8 +24,7 @@ from typing import Any, Literal
 
 from dynamap._schema import IndexSchema, TableSchema
 
-__all__ = ["MANUAL", "NEW_TABLE", "REPLACE_INDEX", "UPDATE", "Drift", "LiveTable",
-           "table_drift"]
+__all__ = ["MANUAL", "NEW_TABLE", "REPLACE_INDEX", "UPDATE", "Drift", "LiveTable", "table_drift"]
 
 Fix = Literal["update", "replace-index", "new-table", "manual"]
 UPDATE: Fix = "update"
@@ -83,15 +82,19 @@ def _key_types(schema: TableSchema, types: dict[str, str]) -> list[Drift]:
     drifts = []
     for attribute in (schema.pk, schema.sk):
         if attribute is not None and types.get(attribute.name, attribute.type) != attribute.type:
-            drifts.append(Drift(
-                f"key attribute {attribute.name} is {types[attribute.name]} in the table, "
-                f"{attribute.type} in the models: a key's type is fixed at creation",
-                NEW_TABLE))
+            drifts.append(
+                Drift(
+                    f"key attribute {attribute.name} is {types[attribute.name]} in the table, "
+                    f"{attribute.type} in the models: a key's type is fixed at creation",
+                    NEW_TABLE,
+                )
+            )
     return drifts
 
 
-def _index_differences(index: IndexSchema, entry: dict[str, Any],
-                       types: dict[str, str]) -> list[str]:
+def _index_differences(
+    index: IndexSchema, entry: dict[str, Any], types: dict[str, str]
+) -> list[str]:
     problems = []
     wanted = [(k["AttributeName"], k["KeyType"]) for k in index.key_schema()]
     actual = [(k["AttributeName"], k["KeyType"]) for k in entry.get("KeySchema", [])]
@@ -99,15 +102,18 @@ def _index_differences(index: IndexSchema, entry: dict[str, Any],
         problems.append(f"keys are {_keys(actual)}, the models declare {_keys(wanted)}")
     for attribute in (index.pk, index.sk):
         if attribute is not None and types.get(attribute.name, attribute.type) != attribute.type:
-            problems.append(f"{attribute.name} is {types[attribute.name]}, the models declare "
-                            f"{attribute.type}")
+            problems.append(
+                f"{attribute.name} is {types[attribute.name]}, the models declare {attribute.type}"
+            )
     projection = entry.get("Projection", {})
     kind = projection.get("ProjectionType", "ALL")
     if kind != index.projection:
         problems.append(f"projection is {kind}, the models declare {index.projection}")
     elif kind == "INCLUDE" and set(projection.get("NonKeyAttributes", [])) != set(index.include):
-        problems.append(f"projected attributes are {sorted(projection.get('NonKeyAttributes', []))}"
-                        f", the models declare {sorted(index.include)}")
+        problems.append(
+            f"projected attributes are {sorted(projection.get('NonKeyAttributes', []))}"
+            f", the models declare {sorted(index.include)}"
+        )
     return problems
 
 
@@ -115,36 +121,49 @@ def _keys(pairs: list[tuple[str, str]]) -> str:
     return ", ".join(f"{name} {kind}" for name, kind in pairs) or "none"
 
 
-def _gsi_drift(schema: TableSchema, table: dict[str, Any], types: dict[str, str]
-               ) -> list[Drift]:
+def _gsi_drift(schema: TableSchema, table: dict[str, Any], types: dict[str, str]) -> list[Drift]:
     live = {g["IndexName"]: g for g in table.get("GlobalSecondaryIndexes", [])}
     drifts = []
     for index in schema.gsis:
         entry = live.get(index.name)
         problems = [] if entry is None else _index_differences(index, entry, types)
         if problems:
-            drifts.append(Drift(f"index {index.name}: " + "; ".join(problems), REPLACE_INDEX,
-                                index=index))
+            drifts.append(
+                Drift(f"index {index.name}: " + "; ".join(problems), REPLACE_INDEX, index=index)
+            )
     return drifts
 
 
-def _lsi_drift(schema: TableSchema, table: dict[str, Any], types: dict[str, str]
-               ) -> list[Drift]:
+def _lsi_drift(schema: TableSchema, table: dict[str, Any], types: dict[str, str]) -> list[Drift]:
     live = {i["IndexName"]: i for i in table.get("LocalSecondaryIndexes", [])}
     drifts = []
     for index in schema.lsis:
         entry = live.get(index.name)
         if entry is None:
-            drifts.append(Drift(f"local index {index.name} is missing; LSIs can only be "
-                                "created with the table", NEW_TABLE))
+            drifts.append(
+                Drift(
+                    f"local index {index.name} is missing; LSIs can only be created with the table",
+                    NEW_TABLE,
+                )
+            )
             continue
         problems = _index_differences(index, entry, types)
         if problems:
-            drifts.append(Drift(f"local index {index.name}: " + "; ".join(problems)
-                                + "; LSIs are fixed at creation", NEW_TABLE))
+            drifts.append(
+                Drift(
+                    f"local index {index.name}: "
+                    + "; ".join(problems)
+                    + "; LSIs are fixed at creation",
+                    NEW_TABLE,
+                )
+            )
     for name in live.keys() - {index.name for index in schema.lsis}:
-        drifts.append(Drift(f"local index {name} is not declared by any model; LSIs are "
-                            "fixed at creation", NEW_TABLE))
+        drifts.append(
+            Drift(
+                f"local index {name} is not declared by any model; LSIs are fixed at creation",
+                NEW_TABLE,
+            )
+        )
     return drifts
 
 
@@ -155,33 +174,60 @@ def _billing_drift(schema: TableSchema, table: dict[str, Any]) -> list[Drift]:
         if schema.billing_mode == "PROVISIONED":
             request["ProvisionedThroughput"] = schema.throughput()
             request["GlobalSecondaryIndexUpdates"] = _gsi_throughput(schema, table)
-        return [Drift(f"billing mode is {mode}, the models declare {schema.billing_mode}",
-                      UPDATE, "UpdateTable", request)]
+        return [
+            Drift(
+                f"billing mode is {mode}, the models declare {schema.billing_mode}",
+                UPDATE,
+                "UpdateTable",
+                request,
+            )
+        ]
     if mode != "PROVISIONED":
         return []
     drifts = []
     if _throughput(table) != _wanted(schema):
-        drifts.append(Drift(
-            f"throughput is {_throughput_text(_throughput(table))}, the models declare "
-            f"{_throughput_text(_wanted(schema))}", UPDATE, "UpdateTable",
-            {"ProvisionedThroughput": schema.throughput()}))
+        drifts.append(
+            Drift(
+                f"throughput is {_throughput_text(_throughput(table))}, the models declare "
+                f"{_throughput_text(_wanted(schema))}",
+                UPDATE,
+                "UpdateTable",
+                {"ProvisionedThroughput": schema.throughput()},
+            )
+        )
     for entry in table.get("GlobalSecondaryIndexes", []):
-        if entry["IndexName"] in {i.name for i in schema.gsis} and \
-                _throughput(entry) != _wanted(schema):
-            drifts.append(Drift(
-                f"index {entry['IndexName']} throughput is "
-                f"{_throughput_text(_throughput(entry))}, the models declare "
-                f"{_throughput_text(_wanted(schema))}", UPDATE, "UpdateTable",
-                {"GlobalSecondaryIndexUpdates": [{"Update": {
-                    "IndexName": entry["IndexName"],
-                    "ProvisionedThroughput": schema.throughput()}}]}))
+        if entry["IndexName"] in {i.name for i in schema.gsis} and _throughput(entry) != _wanted(
+            schema
+        ):
+            drifts.append(
+                Drift(
+                    f"index {entry['IndexName']} throughput is "
+                    f"{_throughput_text(_throughput(entry))}, the models declare "
+                    f"{_throughput_text(_wanted(schema))}",
+                    UPDATE,
+                    "UpdateTable",
+                    {
+                        "GlobalSecondaryIndexUpdates": [
+                            {
+                                "Update": {
+                                    "IndexName": entry["IndexName"],
+                                    "ProvisionedThroughput": schema.throughput(),
+                                }
+                            }
+                        ]
+                    },
+                )
+            )
     return drifts
 
 
 def _gsi_throughput(schema: TableSchema, table: dict[str, Any]) -> list[dict[str, Any]]:
     names = {entry["IndexName"] for entry in table.get("GlobalSecondaryIndexes", [])}
-    return [{"Update": {"IndexName": index.name, "ProvisionedThroughput": schema.throughput()}}
-            for index in schema.gsis if index.name in names]
+    return [
+        {"Update": {"IndexName": index.name, "ProvisionedThroughput": schema.throughput()}}
+        for index in schema.gsis
+        if index.name in names
+    ]
 
 
 def _throughput(entry: dict[str, Any]) -> tuple[int, int]:
@@ -204,32 +250,65 @@ def _settings_drift(schema: TableSchema, live: LiveTable) -> list[Drift]:
     stream = table.get("StreamSpecification") or {}
     view = stream.get("StreamViewType") if stream.get("StreamEnabled") else None
     if view != settings.stream:
-        drifts.append(Drift(f"stream is {view or 'off'}, the models declare "
-                            f"{settings.stream or 'off'}", UPDATE, "UpdateTable",
-                            {"StreamSpecification": settings.stream_json()}))
+        drifts.append(
+            Drift(
+                f"stream is {view or 'off'}, the models declare {settings.stream or 'off'}",
+                UPDATE,
+                "UpdateTable",
+                {"StreamSpecification": settings.stream_json()},
+            )
+        )
     table_class = (table.get("TableClassSummary") or {}).get("TableClass", "STANDARD")
     if table_class != settings.table_class:
-        drifts.append(Drift(f"table class is {table_class}, the models declare "
-                            f"{settings.table_class}", UPDATE, "UpdateTable",
-                            {"TableClass": settings.table_class}))
+        drifts.append(
+            Drift(
+                f"table class is {table_class}, the models declare {settings.table_class}",
+                UPDATE,
+                "UpdateTable",
+                {"TableClass": settings.table_class},
+            )
+        )
     protected = bool(table.get("DeletionProtectionEnabled", False))
     if protected != settings.deletion_protection:
-        drifts.append(Drift(f"deletion protection is {_on(protected)}, the models declare "
-                            f"{_on(settings.deletion_protection)}", UPDATE, "UpdateTable",
-                            {"DeletionProtectionEnabled": settings.deletion_protection}))
+        drifts.append(
+            Drift(
+                f"deletion protection is {_on(protected)}, the models declare "
+                f"{_on(settings.deletion_protection)}",
+                UPDATE,
+                "UpdateTable",
+                {"DeletionProtectionEnabled": settings.deletion_protection},
+            )
+        )
     drifts += _encryption_drift(schema, table)
-    if live.point_in_time_recovery is not None and \
-            live.point_in_time_recovery != settings.point_in_time_recovery:
-        drifts.append(Drift(
-            f"point-in-time recovery is {_on(live.point_in_time_recovery)}, the models "
-            f"declare {_on(settings.point_in_time_recovery)}", UPDATE,
-            "UpdateContinuousBackups", {"PointInTimeRecoverySpecification": {
-                "PointInTimeRecoveryEnabled": settings.point_in_time_recovery}}))
+    if (
+        live.point_in_time_recovery is not None
+        and live.point_in_time_recovery != settings.point_in_time_recovery
+    ):
+        drifts.append(
+            Drift(
+                f"point-in-time recovery is {_on(live.point_in_time_recovery)}, the models "
+                f"declare {_on(settings.point_in_time_recovery)}",
+                UPDATE,
+                "UpdateContinuousBackups",
+                {
+                    "PointInTimeRecoverySpecification": {
+                        "PointInTimeRecoveryEnabled": settings.point_in_time_recovery
+                    }
+                },
+            )
+        )
     if live.tags is not None and live.tags != dict(settings.tags):
-        drifts.append(Drift(f"tags are {live.tags}, the models declare {dict(settings.tags)}",
-                            UPDATE, "TagResource", {"Tags": settings.tags_json(),
-                                                    "Remove": sorted(live.tags.keys()
-                                                                     - dict(settings.tags))}))
+        drifts.append(
+            Drift(
+                f"tags are {live.tags}, the models declare {dict(settings.tags)}",
+                UPDATE,
+                "TagResource",
+                {
+                    "Tags": settings.tags_json(),
+                    "Remove": sorted(live.tags.keys() - dict(settings.tags)),
+                },
+            )
+        )
     return drifts
 
 
@@ -240,12 +319,19 @@ def _encryption_drift(schema: TableSchema, table: dict[str, Any]) -> list[Drift]
     encryption = "KMS" if kms else "AWS_OWNED"
     key = sse.get("KMSMasterKeyArn") if kms else None
     differs = encryption != settings.encryption or bool(
-        settings.kms_key and key and not key.endswith(settings.kms_key.split("/")[-1]))
+        settings.kms_key and key and not key.endswith(settings.kms_key.split("/")[-1])
+    )
     if not differs:
         return []
-    return [Drift(f"encryption is {encryption}{f' ({key})' if key else ''}, the models declare "
-                  f"{settings.encryption}{f' ({settings.kms_key})' if settings.kms_key else ''}",
-                  UPDATE, "UpdateTable", {"SSESpecification": settings.sse_json()})]
+    return [
+        Drift(
+            f"encryption is {encryption}{f' ({key})' if key else ''}, the models declare "
+            f"{settings.encryption}{f' ({settings.kms_key})' if settings.kms_key else ''}",
+            UPDATE,
+            "UpdateTable",
+            {"SSESpecification": settings.sse_json()},
+        )
+    ]
 
 
 def _on(flag: bool) -> str:
@@ -259,11 +345,26 @@ def _ttl_drift(schema: TableSchema, ttl: dict[str, Any]) -> list[Drift]:
     if attribute == wanted:
         return []
     if attribute is None:
-        return [Drift(f"TTL is off, the models declare it on {wanted}", UPDATE,
-                      "UpdateTimeToLive", {"TimeToLiveSpecification": {
-                          "AttributeName": wanted, "Enabled": True}})]
+        return [
+            Drift(
+                f"TTL is off, the models declare it on {wanted}",
+                UPDATE,
+                "UpdateTimeToLive",
+                {"TimeToLiveSpecification": {"AttributeName": wanted, "Enabled": True}},
+            )
+        ]
     if wanted is None:
-        return [Drift(f"TTL is on {attribute}, which no model declares: items expire by it; "
-                      "turn it off with UpdateTimeToLive if that is not meant", MANUAL)]
-    return [Drift(f"TTL is on {attribute}, the models declare {wanted}: turn TTL off, then "
-                  "run create-tables again (DynamoDB allows one TTL change per hour)", MANUAL)]
+        return [
+            Drift(
+                f"TTL is on {attribute}, which no model declares: items expire by it; "
+                "turn it off with UpdateTimeToLive if that is not meant",
+                MANUAL,
+            )
+        ]
+    return [
+        Drift(
+            f"TTL is on {attribute}, the models declare {wanted}: turn TTL off, then "
+            "run create-tables again (DynamoDB allows one TTL change per hour)",
+            MANUAL,
+        )
+    ]

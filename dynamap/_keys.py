@@ -126,8 +126,10 @@ def _encode_datetime(value: object) -> str:
     if not isinstance(value, datetime):
         raise _SegmentError(f"expects datetime, got {_type_name(value)}")
     if value.tzinfo is None:
-        raise _SegmentError("is a naive datetime (no time zone), which would read back "
-                            "different; give it one, e.g. value.replace(tzinfo=UTC)")
+        raise _SegmentError(
+            "is a naive datetime (no time zone), which would read back "
+            "different; give it one, e.g. value.replace(tzinfo=UTC)"
+        )
     try:
         text = format_datetime(value)
     except (OverflowError, ValueError):
@@ -240,19 +242,25 @@ def _codec(template: str, field: str, field_type: object) -> tuple[_Encoder, _De
     if issubclass(field_type, Enum):
         return _enum_codec(template, field, field_type)
     if issubclass(field_type, bool):
-        reason = (f"field {field!r} is a bool, which cannot be part of a key: "
-                  "use a str or int field (or an Enum) instead")
+        reason = (
+            f"field {field!r} is a bool, which cannot be part of a key: "
+            "use a str or int field (or an Enum) instead"
+        )
         raise TemplateError(template, reason, field=field)
     if issubclass(field_type, (float, Decimal)):
-        reason = (f"field {field!r} is a {field_type.__name__}, which cannot be part of a "
-                  "key (its text form does not sort or round-trip): use int "
-                  "(e.g. cents) or str")
+        reason = (
+            f"field {field!r} is a {field_type.__name__}, which cannot be part of a "
+            "key (its text form does not sort or round-trip): use int "
+            "(e.g. cents) or str"
+        )
         raise TemplateError(template, reason, field=field)
     for base, encode, decode in _CODECS:
         if issubclass(field_type, base):
             return encode, decode
-    reason = (f"field {field!r} has type {field_type.__name__}, which cannot be part of a "
-              "key: use str, int, datetime, date, UUID or an Enum")
+    reason = (
+        f"field {field!r} has type {field_type.__name__}, which cannot be part of a "
+        "key: use str, int, datetime, date, UUID or an Enum"
+    )
     raise TemplateError(template, reason, field=field)
 
 
@@ -308,8 +316,10 @@ def _check_delimiters(template: str, literals: list[str], fields: list[str]) -> 
             problem = f"the text {between!r} between {{{before}}} and {{{after}}} has no '#'"
         else:
             problem = f"placeholders {{{before}}} and {{{after}}} have nothing between them"
-        reason = (f"{problem}, so a key could not be split back into fields: "
-                  f"put a '#' between them, e.g. '{{{before}}}#{{{after}}}'")
+        reason = (
+            f"{problem}, so a key could not be split back into fields: "
+            f"put a '#' between them, e.g. '{{{before}}}#{{{after}}}'"
+        )
         raise TemplateError(template, reason, field=after)
 
 
@@ -448,15 +458,18 @@ class KeyTemplate:
         """
         match = self._pattern.fullmatch(key) if isinstance(key, str) else None
         if match is None:
-            raise InvalidKey(f"key {_shorten(str(key))} does not match key template "
-                             f"{self.template!r}")
+            raise InvalidKey(
+                f"key {_shorten(str(key))} does not match key template {self.template!r}"
+            )
         result: dict[str, object] = {}
         for (name, decode), text in zip(self._decoders, match.groups(), strict=True):
             try:
                 result[name] = decode(text)
             except _SegmentError as exc:
-                raise InvalidKey(f"key {_shorten(key)} does not match key template "
-                                 f"{self.template!r}: field {name!r} {exc}") from None
+                raise InvalidKey(
+                    f"key {_shorten(key)} does not match key template "
+                    f"{self.template!r}: field {name!r} {exc}"
+                ) from None
         return result
 
     def prefix(self, **values: object) -> str:
@@ -510,27 +523,31 @@ class KeyTemplate:
             try:
                 parts.append(encode(value))
             except _SegmentError as exc:
-                raise InvalidKey(f"field {name!r} of key template {self.template!r} "
-                                 f"{exc}") from None
+                raise InvalidKey(
+                    f"field {name!r} of key template {self.template!r} {exc}"
+                ) from None
             parts.append(literal)
         return "".join(parts)
 
     def _missing_error(self, values: Mapping[str, object]) -> InvalidKey:
         missing = ", ".join(repr(name) for name in self.fields if name not in values)
-        return InvalidKey(f"key template {self.template!r} needs a value for field(s) "
-                          f"{missing}")
+        return InvalidKey(f"key template {self.template!r} needs a value for field(s) {missing}")
 
     def _unknown_error(self, values: Mapping[str, object]) -> InvalidKey:
         unknown = ", ".join(repr(name) for name in values if name not in self._field_set)
-        return InvalidKey(f"key template {self.template!r} has no field(s) {unknown}; "
-                          f"its fields are {list(self.fields)}")
+        return InvalidKey(
+            f"key template {self.template!r} has no field(s) {unknown}; "
+            f"its fields are {list(self.fields)}"
+        )
 
     def _order_error(self, values: Mapping[str, object]) -> InvalidKey:
         skipped = next(name for name in self.fields if name not in values)
         later = next(name for name in self.fields[::-1] if name in values)
-        return InvalidKey(f"prefix of key template {self.template!r} takes a leading run of "
-                          f"its fields in order {list(self.fields)}: {later!r} was given "
-                          f"without {skipped!r}")
+        return InvalidKey(
+            f"prefix of key template {self.template!r} takes a leading run of "
+            f"its fields in order {list(self.fields)}: {later!r} was given "
+            f"without {skipped!r}"
+        )
 
     def __setattr__(self, name: str, value: object) -> NoReturn:
         raise AttributeError(f"KeyTemplate is immutable; cannot set {name!r}")

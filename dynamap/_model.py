@@ -61,8 +61,13 @@ class ModelMeta(ModelMetaclass):
         type.__setattr__(cls, "__dynamap_declarations__", (keys, indexes))
         if table is None:
             _reject_options_without_table(
-                name, entity=entity, version=version, created=created, updated=updated,
-                ttl=ttl, unique=unique,
+                name,
+                entity=entity,
+                version=version,
+                created=created,
+                updated=updated,
+                ttl=ttl,
+                unique=unique,
             )
             # A subclass without `table=` is abstract even when its base is stored: it
             # must not inherit the base's compiled form and be stored as the base.
@@ -214,8 +219,9 @@ class Model(BaseModel, metaclass=ModelMeta):
     @classmethod
     async def get(cls, *, consistent: bool = False, **key: Any) -> Self | None:
         """Read one item by its key fields from the bound session; None if missing."""
-        return await current_session().get(cls, consistent=consistent, fields=None, raw=False,
-                                           **key)
+        return await current_session().get(
+            cls, consistent=consistent, fields=None, raw=False, **key
+        )
 
     @classmethod
     async def get_or_raise(cls, *, consistent: bool = False, **key: Any) -> Self:
@@ -223,9 +229,7 @@ class Model(BaseModel, metaclass=ModelMeta):
         return await current_session().get_or_raise(cls, consistent=consistent, **key)
 
     @classmethod
-    def query(
-        cls, *, index: str | Index | CompiledIndex | None = None, **key: Any
-    ) -> Query[Self]:
+    def query(cls, *, index: str | Index | CompiledIndex | None = None, **key: Any) -> Query[Self]:
         """A query on the bound session: `Page.query(id=...)`; see `Session.query`."""
         return current_session().query(cls, index=index, **key)
 

@@ -29,8 +29,7 @@ from dynamap.errors import ConditionCheckFailed, InvalidRequest, ItemNotFound, T
 __all__ = ["Send", "update_once"]
 
 Send = Callable[..., Awaitable[dict[str, Any]]]
-_CONFLICTS = frozenset({"TransactionConflict", "ThrottlingError",
-                        "ProvisionedThroughputExceeded"})
+_CONFLICTS = frozenset({"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"})
 
 
 async def update_once(
@@ -50,15 +49,16 @@ async def update_once(
     read = {"TableName": request["TableName"], "Key": request["Key"], "ConsistentRead": True}
     item = (await send("GetItem", read, table=table)).get("Item")
     if item is None:
-        raise ItemNotFound("the update was applied, but the item was deleted before it "
-                           "could be read back", operation="UpdateItem", table=table,
-                           code="ItemNotFound")
+        raise ItemNotFound(
+            "the update was applied, but the item was deleted before it could be read back",
+            operation="UpdateItem",
+            table=table,
+            code="ItemNotFound",
+        )
     return {"Attributes": item}
 
 
-async def _commit(
-    send: Send, retry: RetryPolicy, request: Mapping[str, Any], table: str
-) -> None:
+async def _commit(send: Send, retry: RetryPolicy, request: Mapping[str, Any], table: str) -> None:
     state = retry.start()
     token = uuid.uuid4().hex
     while True:
@@ -92,6 +92,9 @@ def _condition_failed(
     cancelled on a retry."""
     return ConditionCheckFailed(
         str(reason.get("Message") or "The conditional request failed"),
-        item=reason.get("Item"), operation="UpdateItem", table=error.table,
-        code="ConditionalCheckFailedException", request_id=error.request_id,
+        item=reason.get("Item"),
+        operation="UpdateItem",
+        table=error.table,
+        code="ConditionalCheckFailedException",
+        request_id=error.request_id,
     )

@@ -49,8 +49,9 @@ class PreparedWrite(Generic[M]):
 
 def model_parameters(compiled: CompiledModel[Any]) -> Parameters:
     """Parameters whose paths may name fields (translated to their stored attributes)."""
-    return Parameters(rename=compiled.codec.attribute_names,
-                      encode_field=compiled.codec.encode_field)
+    return Parameters(
+        rename=compiled.codec.attribute_names, encode_field=compiled.codec.encode_field
+    )
 
 
 def get_request(
@@ -187,22 +188,38 @@ class UpdateSpec:
         """
         unknown = sorted(set(changes) - set(UpdateChanges.__annotations__))
         if unknown:
-            raise InvalidUpdate(f"unknown update keyword {unknown[0]!r}; the keywords are "
-                                f"{', '.join(UpdateChanges.__annotations__)}")
-        given: dict[str, Any] = {name: value for name, value in changes.items()
-                                 if value is not None}
+            raise InvalidUpdate(
+                f"unknown update keyword {unknown[0]!r}; the keywords are "
+                f"{', '.join(UpdateChanges.__annotations__)}"
+            )
+        given: dict[str, Any] = {
+            name: value for name, value in changes.items() if value is not None
+        }
         return cls(**given)
 
     def as_changes(self) -> UpdateChanges:
         """The changes as the keywords of an update."""
-        return UpdateChanges(set=self.set, remove=self.remove, add=self.add,
-                             delete=self.delete, append=self.append, prepend=self.prepend,
-                             set_if_not_exists=self.set_if_not_exists)
+        return UpdateChanges(
+            set=self.set,
+            remove=self.remove,
+            add=self.add,
+            delete=self.delete,
+            append=self.append,
+            prepend=self.prepend,
+            set_if_not_exists=self.set_if_not_exists,
+        )
 
     def touched_fields(self) -> builtins.set[str]:
         """The top-level fields (first path segments) this update changes."""
-        paths = [*self.set, *self.remove, *self.add, *self.delete, *self.append,
-                 *self.prepend, *self.set_if_not_exists]
+        paths = [
+            *self.set,
+            *self.remove,
+            *self.add,
+            *self.delete,
+            *self.append,
+            *self.prepend,
+            *self.set_if_not_exists,
+        ]
         return {_root(path) for path in paths}
 
 
@@ -280,16 +297,24 @@ class _Known:
 def managed_fields(compiled: CompiledModel[Any]) -> dict[str, str]:
     """The fields an update may not change, each with the reason: the primary key's
     fields, the version and the created timestamp."""
-    managed = {name: (f"updating {name} would change the item's primary key; put the item "
-                      "under its new key and delete the old one (in a transaction) instead")
-               for name in compiled.key_fields}
+    managed = {
+        name: (
+            f"updating {name} would change the item's primary key; put the item "
+            "under its new key and delete the old one (in a transaction) instead"
+        )
+        for name in compiled.key_fields
+    }
     version, created = compiled.options.version, compiled.options.created
     if version is not None:
-        managed[version] = (f"{version} is the version field, which every update checks and "
-                            "bumps itself (optimistic locking); it cannot be set")
+        managed[version] = (
+            f"{version} is the version field, which every update checks and "
+            "bumps itself (optimistic locking); it cannot be set"
+        )
     if created is not None:
-        managed[created] = (f"{created} is the created timestamp, set once when the item is "
-                            "first written; it cannot be updated")
+        managed[created] = (
+            f"{created} is the created timestamp, set once when the item is "
+            "first written; it cannot be updated"
+        )
     return managed
 
 
@@ -363,7 +388,6 @@ def _sync_attribute(
         update.set(F.attr(attribute.attribute), Encoded(value))
 
 
-
 def raw_update_request(
     compiled: CompiledModel[Any],
     key: Mapping[str, Any],
@@ -380,11 +404,16 @@ def raw_update_request(
     keys = {attribute.attribute for attribute in compiled.key_attributes}
     touched = sorted({str(path.segments[0]) for path in update.paths} & keys)
     if touched:
-        raise InvalidUpdate(f"{compiled.model.__name__}: {touched[0]} is a primary key "
-                            "attribute; a raw update cannot change it either")
+        raise InvalidUpdate(
+            f"{compiled.model.__name__}: {touched[0]} is a primary key "
+            "attribute; a raw update cannot change it either"
+        )
     params = Parameters()
-    request: dict[str, Any] = {"TableName": table_name, "Key": compiled.key_from(key),
-                               "ReturnValues": "ALL_NEW"}
+    request: dict[str, Any] = {
+        "TableName": table_name,
+        "Key": compiled.key_from(key),
+        "ReturnValues": "ALL_NEW",
+    }
     request["UpdateExpression"] = update.encode(params)
     exists = F.attr(compiled.pk.attribute).exists()
     combined = exists if condition is None else exists & condition
@@ -392,4 +421,3 @@ def raw_update_request(
     request["ReturnValuesOnConditionCheckFailure"] = "ALL_OLD"
     params.apply(request)
     return request
-

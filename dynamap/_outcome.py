@@ -49,12 +49,19 @@ Proof = Callable[[Item], bool]
 #: A clause keyword: a whole word, not part of a `#name` or `:value` placeholder.
 _CLAUSE = re.compile(r"(?<![#:\w])(SET|REMOVE|ADD|DELETE)(?!\w)", re.IGNORECASE)
 _VALUE = re.compile(r"^:\w+$")
-_IF_NOT_EXISTS = re.compile(r"^if_not_exists\s*\(\s*(?P<path>[^,()]+?)\s*,\s*:\w+\s*\)$",
-                            re.IGNORECASE)
+_IF_NOT_EXISTS = re.compile(
+    r"^if_not_exists\s*\(\s*(?P<path>[^,()]+?)\s*,\s*:\w+\s*\)$", re.IGNORECASE
+)
 _SET_TYPES = frozenset({"SS", "NS", "BS"})
 #: The parts of an UpdateItem request that an Update action of a transaction takes.
-_UPDATE_PARTS = ("TableName", "Key", "UpdateExpression", "ConditionExpression",
-                 "ExpressionAttributeNames", "ExpressionAttributeValues")
+_UPDATE_PARTS = (
+    "TableName",
+    "Key",
+    "UpdateExpression",
+    "ConditionExpression",
+    "ExpressionAttributeNames",
+    "ExpressionAttributeValues",
+)
 
 
 def retry_safe(request: Mapping[str, Any]) -> bool:
@@ -145,13 +152,15 @@ def update_proof(compiled: CompiledModel[Any], changes: Mapping[str, Any]) -> Pr
     updated = compiled.options.updated
     if updated is None or updated not in changes:
         return None
-    marks = {compiled.codec.attribute_names[updated]: compiled.codec.encode_field(
-        updated, changes[updated])}
+    marks = {
+        compiled.codec.attribute_names[updated]: compiled.codec.encode_field(
+            updated, changes[updated]
+        )
+    }
     version = compiled.options.version
     if version is not None and version in changes:
         marks[compiled.codec.attribute_names[version]] = {"N": str(changes[version])}
-    return lambda stored: all(_same_value(stored.get(name), mark)
-                              for name, mark in marks.items())
+    return lambda stored: all(_same_value(stored.get(name), mark) for name, mark in marks.items())
 
 
 def _same_value(stored: Any, mark: Any) -> bool:
@@ -216,50 +225,80 @@ def landed_item(
 
 
 def landed_answer(
-    operation: str, landed: Mapping[str, Any], request: Mapping[str, Any],
+    operation: str,
+    landed: Mapping[str, Any],
+    request: Mapping[str, Any],
     error: ConditionCheckFailed,
 ) -> dict[str, Any]:
     """The answer a write proven landed would have had."""
     if operation == "UpdateItem":
         return {"Attributes": dict(landed)}
     if request.get("ReturnValues") == "ALL_OLD":
-        raise _unknown(error, "the put was applied by a try whose answer was lost, and "
-                              "the item it replaced was in that answer") from error
+        raise _unknown(
+            error,
+            "the put was applied by a try whose answer was lost, and "
+            "the item it replaced was in that answer",
+        ) from error
     return {}
 
 
 def refuse_lost_old_item(
-    operation: str, request: Mapping[str, Any], answer: Mapping[str, Any],
+    operation: str,
+    request: Mapping[str, Any],
+    answer: Mapping[str, Any],
     compiled: CompiledModel[Any],
 ) -> None:
     """After a lost answer, refuse to report an old item that is not the one replaced
     or deleted: what the retry found is then the earlier try's own doing."""
     old = answer.get("Attributes")
     if operation == "DeleteItem" and old is None:
-        raise _unknown(None, "no item was left to delete when the delete was retried "
-                             "after a lost answer: the item is gone, but whether this "
-                             "call deleted it, and what it was, cannot be known",
-                       operation, request)
-    if operation == "PutItem" and request.get("ReturnValues") == "ALL_OLD" and \
-            old is not None and same_item(compiled, old, request["Item"]):
-        raise _unknown(None, "the put was applied by a try whose answer was lost, and "
-                             "the item it replaced was in that answer", operation, request)
+        raise _unknown(
+            None,
+            "no item was left to delete when the delete was retried "
+            "after a lost answer: the item is gone, but whether this "
+            "call deleted it, and what it was, cannot be known",
+            operation,
+            request,
+        )
+    if (
+        operation == "PutItem"
+        and request.get("ReturnValues") == "ALL_OLD"
+        and old is not None
+        and same_item(compiled, old, request["Item"])
+    ):
+        raise _unknown(
+            None,
+            "the put was applied by a try whose answer was lost, and "
+            "the item it replaced was in that answer",
+            operation,
+            request,
+        )
 
 
 def delete_unknown(error: ConditionCheckFailed) -> AmbiguousWrite:
     """The error for a delete whose retried condition failed on a missing item after a
     lost answer."""
-    return _unknown(error, "the condition of the retried delete failed on a missing "
-                           "item: the item is gone, but whether a try of this call "
-                           "whose answer was lost deleted it cannot be known")
+    return _unknown(
+        error,
+        "the condition of the retried delete failed on a missing "
+        "item: the item is gone, but whether a try of this call "
+        "whose answer was lost deleted it cannot be known",
+    )
 
 
 def _unknown(
-    error: OperationError | None, message: str, operation: str = "",
+    error: OperationError | None,
+    message: str,
+    operation: str = "",
     request: Mapping[str, Any] | None = None,
 ) -> AmbiguousWrite:
     if error is not None:
-        return AmbiguousWrite(message, operation=error.operation, table=error.table,
-                              code=error.code, request_id=error.request_id)
+        return AmbiguousWrite(
+            message,
+            operation=error.operation,
+            table=error.table,
+            code=error.code,
+            request_id=error.request_id,
+        )
     table = (request or {}).get("TableName")
     return AmbiguousWrite(message, operation=operation, table=table, code="AmbiguousWrite")

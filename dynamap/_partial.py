@@ -74,8 +74,9 @@ class Partial(Generic[M]):
     def key(self) -> dict[str, Any]:
         """The fields of the model's primary key (always read), e.g. for `db.get`."""
         compiled: CompiledModel[Any] = self._model.__dynamap__  # type: ignore[attr-defined]
-        return {name: self._values[name] for name in sorted(compiled.key_fields)
-                if name in self._values}
+        return {
+            name: self._values[name] for name in sorted(compiled.key_fields) if name in self._values
+        }
 
     def get(self, name: str, default: Any = None) -> Any:
         """A field's value if it was read, else `default`."""
@@ -115,7 +116,9 @@ class Partial(Generic[M]):
 
 
 def from_projection(
-    compiled: CompiledModel[Model_], raw: Mapping[str, Any], source: str,
+    compiled: CompiledModel[Model_],
+    raw: Mapping[str, Any],
+    source: str,
     nested: frozenset[str] = frozenset(),
 ) -> Partial[Model_]:
     """A `Partial` from a projected item: each field read validated by its own type, key
@@ -164,7 +167,11 @@ def read_in_part(compiled: CompiledModel[Any], paths: Iterable[str]) -> frozense
 
 
 def _validated(
-    compiled: CompiledModel[Any], holder: BaseModel, validator: Any, name: str, value: Any,
+    compiled: CompiledModel[Any],
+    holder: BaseModel,
+    validator: Any,
+    name: str,
+    value: Any,
     raw: Mapping[str, Any],
 ) -> Any:
     try:

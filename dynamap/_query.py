@@ -234,16 +234,16 @@ class _Read(Generic[M]):
 
     def _invalid(self, raw: Mapping[str, Any], error: Exception) -> Any:
         """An item that failed to decode: SKIP (recorded) or raise, by `on_invalid`."""
-        invalid = (self._target.invalid_item(raw, error)
-                   if isinstance(error, ValidationError) else error)
+        invalid = (
+            self._target.invalid_item(raw, error) if isinstance(error, ValidationError) else error
+        )
         assert isinstance(invalid, InvalidStoredItem)
         if self._options.on_invalid == "skip":
             self.invalid.append(invalid)
             return SKIP
         raise invalid from None
 
-    def _decode_all(self, decode: Callable[[Mapping[str, Any]], Any],
-                    raws: list[Any]) -> list[Any]:
+    def _decode_all(self, decode: Callable[[Mapping[str, Any]], Any], raws: list[Any]) -> list[Any]:
         """Decode a page's items, leaving out SKIPs (for parallel scans)."""
         items = []
         for raw in raws:
@@ -363,8 +363,9 @@ class _Read(Generic[M]):
         request = self.to_request()
         query_id = fingerprint(request)
         if cursor is not None:
-            request["ExclusiveStartKey"] = decode_cursor(self._session.cursor_secret, query_id,
-                                                         cursor)
+            request["ExclusiveStartKey"] = decode_cursor(
+                self._session.cursor_secret, query_id, cursor
+            )
         if self._options.page_size is None:
             # One item more than the page shows tells whether another page exists, so the
             # last page gets no cursor (instead of a cursor to an empty page).
@@ -435,8 +436,9 @@ class Query(_Read[M]):
         self._forward = not enabled
         return self
 
-    def _sk(self, op: str, raw: object, values: Mapping[str, Any],
-            high: Mapping[str, Any] | None = None) -> Self:
+    def _sk(
+        self, op: str, raw: object, values: Mapping[str, Any], high: Mapping[str, Any] | None = None
+    ) -> Self:
         attribute = self._target.sort_attribute()
         if attribute is None:
             raise InvalidKey("this table or index has no sort key")
@@ -480,13 +482,15 @@ class Query(_Read[M]):
     def _add_specific(self, request: dict[str, Any], params: Parameters) -> None:
         pk = self._target.partition_attribute()
         request["KeyConditionExpression"] = key_condition(
-            pk.attribute, self._partition, self._sort).encode(params)
+            pk.attribute, self._partition, self._sort
+        ).encode(params)
         if not self._forward:
             request["ScanIndexForward"] = False
 
 
-def _raw_sort(op: str, attribute: str, raw: object,
-              high: Mapping[str, Any] | None) -> SortCondition:
+def _raw_sort(
+    op: str, attribute: str, raw: object, high: Mapping[str, Any] | None
+) -> SortCondition:
     if op == "between":
         assert high is not None
         return SortCondition.between(attribute, raw, high["raw"])
@@ -505,7 +509,10 @@ class Scan(_Read[M]):
     operation = "Scan"
 
     def __init__(
-        self, session: Context, target: type[M] | Table[Any], *,
+        self,
+        session: Context,
+        target: type[M] | Table[Any],
+        *,
         index: str | Index | CompiledIndex | None,
     ) -> None:
         super().__init__(session, resolve_target(target, index))
@@ -546,10 +553,13 @@ class Scan(_Read[M]):
 
     async def _parallel(self) -> AsyncIterator[M]:
         queue: asyncio.Queue[list[Any] | BaseException | None] = asyncio.Queue(
-            maxsize=2 * self._segments)
+            maxsize=2 * self._segments
+        )
         base = self.to_request()
-        workers = [asyncio.ensure_future(self._segment(base, number, queue))
-                   for number in range(self._segments)]
+        workers = [
+            asyncio.ensure_future(self._segment(base, number, queue))
+            for number in range(self._segments)
+        ]
         remaining = self._options.limit
         running = len(workers)
         try:
@@ -590,4 +600,3 @@ class Scan(_Read[M]):
             await queue.put(error)
             return
         await queue.put(None)
-

@@ -36,9 +36,15 @@ class TableSettings:
     @classmethod
     def of(cls, table: Table) -> TableSettings:
         """The settings a `Table` declares."""
-        return cls(table.stream, table.point_in_time_recovery, table.deletion_protection,
-                   table.table_class, table.encryption, table.kms_key,
-                   tuple(sorted(table.tags.items())))
+        return cls(
+            table.stream,
+            table.point_in_time_recovery,
+            table.deletion_protection,
+            table.table_class,
+            table.encryption,
+            table.kms_key,
+            tuple(sorted(table.tags.items())),
+        )
 
     def stream_json(self) -> dict[str, Any]:
         """The StreamSpecification."""
@@ -202,8 +208,7 @@ class TableSchema:
                 "Enabled": True,
             }
         if self.settings.point_in_time_recovery:
-            properties["PointInTimeRecoverySpecification"] = {
-                "PointInTimeRecoveryEnabled": True}
+            properties["PointInTimeRecoverySpecification"] = {"PointInTimeRecoveryEnabled": True}
         sse = properties.pop("SSESpecification", None)
         if sse is not None:  # CloudFormation names it SSEEnabled
             properties["SSESpecification"] = {"SSEEnabled": sse.pop("Enabled"), **sse}
@@ -274,8 +279,9 @@ class _TerraformWriter:
             self.block("server_side_encryption", pairs)
         if settings.tags:
             self.lines += ["", "  tags = {"]
-            self.lines += [f"    {json.dumps(key)} = {json.dumps(value)}"
-                           for key, value in settings.tags]
+            self.lines += [
+                f"    {json.dumps(key)} = {json.dumps(value)}" for key, value in settings.tags
+            ]
             self.lines.append("  }")
 
     def index(self, index: IndexSchema) -> None:
@@ -288,8 +294,10 @@ class _TerraformWriter:
         if index.include:
             pairs.append(("non_key_attributes", list(index.include)))
         if index.kind == "GSI" and self.schema.billing_mode == "PROVISIONED":
-            pairs += [("read_capacity", self.schema.read_capacity or 1),
-                      ("write_capacity", self.schema.write_capacity or 1)]
+            pairs += [
+                ("read_capacity", self.schema.read_capacity or 1),
+                ("write_capacity", self.schema.write_capacity or 1),
+            ]
         kind = "global_secondary_index" if index.kind == "GSI" else "local_secondary_index"
         self.block(kind, pairs)
 
@@ -401,8 +409,10 @@ class _Merger:
     def check_primary_key(self, compiled: CompiledModel[Any]) -> None:
         assert self.first is not None
         first = self.first
-        for role, mine, theirs in (("partition", compiled.pk, first.pk),
-                                   ("sort", compiled.sk, first.sk)):
+        for role, mine, theirs in (
+            ("partition", compiled.pk, first.pk),
+            ("sort", compiled.sk, first.sk),
+        ):
             if (mine is None) != (theirs is None) or (
                 mine and theirs and mine.attribute != theirs.attribute
             ):

@@ -153,17 +153,32 @@ class Session:
         consumed_capacity: bool = False,
         transport: HttpTransport | None = None,
     ) -> None:
-        config = ConnectionConfig(endpoint_url, region, profile, aws_access_key_id,
-                                  aws_secret_access_key, aws_session_token)
+        config = ConnectionConfig(
+            endpoint_url,
+            region,
+            profile,
+            aws_access_key_id,
+            aws_secret_access_key,
+            aws_session_token,
+        )
         self.retry = retry or RetryPolicy()
-        self.transport = Transport(config, self.retry, max_connections=max_connections,
-                                   timeout=timeout, consumed_capacity=consumed_capacity,
-                                   http=transport)
-        prefix = table_prefix if table_prefix is not None else os.environ.get(
-            "DYNAMAP_TABLE_PREFIX", "")
+        self.transport = Transport(
+            config,
+            self.retry,
+            max_connections=max_connections,
+            timeout=timeout,
+            consumed_capacity=consumed_capacity,
+            http=transport,
+        )
+        prefix = (
+            table_prefix if table_prefix is not None else os.environ.get("DYNAMAP_TABLE_PREFIX", "")
+        )
         self.table_prefix = prefix
-        secret = cursor_secret or os.environ.get("DYNAMAP_CURSOR_SECRET") or EphemeralSecret(
-            secrets.token_bytes(32))
+        secret = (
+            cursor_secret
+            or os.environ.get("DYNAMAP_CURSOR_SECRET")
+            or EphemeralSecret(secrets.token_bytes(32))
+        )
         self.cursor_secret = secret.encode() if isinstance(secret, str) else secret
         self.coalesce_gets = coalesce_gets
         self.state: State = "new"
@@ -248,8 +263,11 @@ class Session:
 
     def _require_open(self) -> None:
         if self.state != "open":
-            hint = "use `async with Session() as db:`" if self.state == "new" else (
-                "it was closed; create a new Session")
+            hint = (
+                "use `async with Session() as db:`"
+                if self.state == "new"
+                else ("it was closed; create a new Session")
+            )
             raise SessionError(f"the session is {self.state}: {hint}")
 
     # -- plumbing ---------------------------------------------------------------
@@ -285,8 +303,7 @@ class Session:
         """
         self._require_open()
         idempotent = operation != "UpdateItem" or retry_safe(request)
-        return await self.transport.send(operation, request, table=table,
-                                         idempotent=idempotent)
+        return await self.transport.send(operation, request, table=table, idempotent=idempotent)
 
     async def ping(self) -> bool:
         """Whether DynamoDB answers (a ListTables call); never raises."""
@@ -300,20 +317,38 @@ class Session:
 
     @overload
     async def get(
-        self, model: type[M], /, *, consistent: bool = ..., fields: None = ...,
-        raw: Literal[False] = ..., **key: Any,
+        self,
+        model: type[M],
+        /,
+        *,
+        consistent: bool = ...,
+        fields: None = ...,
+        raw: Literal[False] = ...,
+        **key: Any,
     ) -> M | None: ...
 
     @overload
     async def get(
-        self, model: type[M], /, *, consistent: bool = ..., fields: Iterable[str],
-        raw: Literal[False] = ..., **key: Any,
+        self,
+        model: type[M],
+        /,
+        *,
+        consistent: bool = ...,
+        fields: Iterable[str],
+        raw: Literal[False] = ...,
+        **key: Any,
     ) -> Partial[M] | None: ...
 
     @overload
     async def get(
-        self, model: type[M], /, *, consistent: bool = ..., fields: Iterable[str] | None = ...,
-        raw: Literal[True], **key: Any,
+        self,
+        model: type[M],
+        /,
+        *,
+        consistent: bool = ...,
+        fields: Iterable[str] | None = ...,
+        raw: Literal[True],
+        **key: Any,
     ) -> dict[str, Any] | None: ...
 
     async def get(
@@ -348,26 +383,28 @@ class Session:
         if names is None and self.coalesce_gets:
             item = await self._coalesced().get(table, item_key, consistent)
         else:
-            request = get_request(compiled, table, item_key, consistent=consistent,
-                                  fields=names)
+            request = get_request(compiled, table, item_key, consistent=consistent, fields=names)
             item = (await self.send("GetItem", request, table=table)).get("Item")
         if item is None:
             return None
         if raw:
             return plain_item(item)
         if names is not None:
-            return from_projection(compiled, item, f"fields={names!r}",
-                                   read_in_part(compiled, names))
+            return from_projection(
+                compiled, item, f"fields={names!r}", read_in_part(compiled, names)
+            )
         return compiled.from_item(item)
 
-    async def get_or_raise(
-        self, model: type[M], /, *, consistent: bool = False, **key: Any
-    ) -> M:
+    async def get_or_raise(self, model: type[M], /, *, consistent: bool = False, **key: Any) -> M:
         """Like `get`, but a missing item raises `ItemNotFound`."""
         found = await self.get(model, consistent=consistent, fields=None, raw=False, **key)
         if found is None:
-            raise ItemNotFound(f"no {model.__name__} with {key}", operation="GetItem",
-                               table=self.table_name(model), code="ItemNotFound")
+            raise ItemNotFound(
+                f"no {model.__name__} with {key}",
+                operation="GetItem",
+                table=self.table_name(model),
+                code="ItemNotFound",
+            )
         return found
 
     def _coalesced(self) -> GetCoalescer:
@@ -410,15 +447,19 @@ class Session:
             old: Any = await _writes.unique_put(self, instance, condition)
             return old if return_old else None
         table = self.table_name(type(instance))
-        prepared = put_request(compiled, instance, table, condition=condition,
-                               return_old=return_old)
+        prepared = put_request(
+            compiled, instance, table, condition=condition, return_old=return_old
+        )
         answer = await self._write("PutItem", prepared, compiled, table)
         _apply_changes(instance, prepared.changes)
         replaced = answer.get("Attributes")
         return None if replaced is None else compiled.from_item(replaced)
 
     async def _write(
-        self, operation: str, prepared: PreparedWrite[Any], compiled: CompiledModel[Any],
+        self,
+        operation: str,
+        prepared: PreparedWrite[Any],
+        compiled: CompiledModel[Any],
         table: str,
     ) -> dict[str, Any]:
         """Send one write and report what it did, also when an answer was lost (the
@@ -445,12 +486,15 @@ class Session:
         return answer
 
     async def _send_write(
-        self, operation: str, request: Mapping[str, Any], *, table: str | None = None,
+        self,
+        operation: str,
+        request: Mapping[str, Any],
+        *,
+        table: str | None = None,
         idempotent: bool = True,
     ) -> dict[str, Any]:
         self._require_open()
-        return await self.transport.send(operation, request, table=table,
-                                         idempotent=idempotent)
+        return await self.transport.send(operation, request, table=table, idempotent=idempotent)
 
     async def _exchange(
         self, operation: str, request: Mapping[str, Any], table: str
@@ -459,7 +503,10 @@ class Session:
         return await self.transport.exchange(operation, request, table=table)
 
     def _watch(
-        self, prepared: PreparedWrite[Any], compiled: CompiledModel[Any], table: str,
+        self,
+        prepared: PreparedWrite[Any],
+        compiled: CompiledModel[Any],
+        table: str,
         proof: Proof | None,
     ) -> AbstractContextManager[Watch | None]:
         """While a version-checked write is in flight, watch answers for the item as it
@@ -469,8 +516,10 @@ class Session:
         if proof is None or version is None or version not in prepared.changes:
             return contextlib.nullcontext()
         request = prepared.request
-        key = request.get("Key") or {attribute.attribute: request["Item"][attribute.attribute]
-                                     for attribute in compiled.key_attributes}
+        key = request.get("Key") or {
+            attribute.attribute: request["Item"][attribute.attribute]
+            for attribute in compiled.key_attributes
+        }
         return self._witness.watch(table, key, proof)
 
     async def update(
@@ -517,11 +566,11 @@ class Session:
         version = compiled.options.version
         expected = known.get(version) if version else None
         if _unique.touches(compiled, spec):
-            fresh: M = await _writes.unique_update(self, compiled, known, spec, condition,
-                                                   expected)
+            fresh: M = await _writes.unique_update(self, compiled, known, spec, condition, expected)
         else:
-            prepared = update_request(compiled, known, table, spec, condition=condition,
-                                      expected_version=expected)
+            prepared = update_request(
+                compiled, known, table, spec, condition=condition, expected_version=expected
+            )
             answer = await self._write("UpdateItem", prepared, compiled, table)
             fresh = compiled.from_item(answer["Attributes"])
         if not isinstance(target, Partial):
@@ -529,7 +578,12 @@ class Session:
         return fresh
 
     async def update_key(
-        self, model: type[M], /, *, key: Mapping[str, Any], condition: Condition | None = None,
+        self,
+        model: type[M],
+        /,
+        *,
+        key: Mapping[str, Any],
+        condition: Condition | None = None,
         **changes: Unpack[UpdateChanges],
     ) -> M:
         """Update an item known only by its key: `update_key(Page, key={"id": i}, set=...)`.
@@ -548,7 +602,12 @@ class Session:
         return compiled.from_item(answer["Attributes"])
 
     async def update_raw(
-        self, model: type[BaseModel], /, *, key: Mapping[str, Any], update: Update,
+        self,
+        model: type[BaseModel],
+        /,
+        *,
+        key: Mapping[str, Any],
+        update: Update,
         condition: Condition | None = None,
     ) -> dict[str, Any]:
         """A schema-less update, for deliberate writes outside the model (a data fix, a
@@ -606,12 +665,19 @@ class Session:
             version = compiled.options.version
             expected = getattr(target, version) if version else None
         if compiled.options.unique:
-            deleted: M | None = await _writes.unique_delete(self, compiled, item_key, condition,
-                                                            expected)
+            deleted: M | None = await _writes.unique_delete(
+                self, compiled, item_key, condition, expected
+            )
             return deleted
         table = self.table_name(compiled.model)
-        request = delete_request(compiled, item_key, table, condition=condition,
-                                 expected_version=expected, return_old=True)
+        request = delete_request(
+            compiled,
+            item_key,
+            table,
+            condition=condition,
+            expected_version=expected,
+            return_old=True,
+        )
         answer = await self._write("DeleteItem", PreparedWrite(request), compiled, table)
         old = answer.get("Attributes")
         return None if old is None else compiled.from_item(old)
@@ -703,7 +769,9 @@ class Session:
         return await write_stream(self, encode_puts(self, items), concurrency=concurrency)
 
     async def delete_many(
-        self, targets: Iterable[DeleteTarget] | AsyncIterable[DeleteTarget], *,
+        self,
+        targets: Iterable[DeleteTarget] | AsyncIterable[DeleteTarget],
+        *,
         concurrency: int = 8,
     ) -> int:
         """Delete any number of items, streamed in batches of 25.
@@ -812,8 +880,12 @@ def _decoded_condition_error(
         with contextlib.suppress(ValueError):
             item = compiled.from_item(item)
     decoded = ConditionCheckFailed(
-        error.message, item=item, operation=error.operation, table=error.table,
-        code=error.code, request_id=error.request_id,
+        error.message,
+        item=item,
+        operation=error.operation,
+        table=error.table,
+        code=error.code,
+        request_id=error.request_id,
     )
     decoded.ambiguous = error.ambiguous
     return decoded

@@ -135,8 +135,11 @@ def _field_condition(
             raise InvalidKey("between needs a high end")
         return SortCondition.between(name, value, _field_value(codec, field, high))
     factory = {
-        "eq": SortCondition.eq, "lt": SortCondition.lt, "lte": SortCondition.lte,
-        "gt": SortCondition.gt, "gte": SortCondition.gte,
+        "eq": SortCondition.eq,
+        "lt": SortCondition.lt,
+        "lte": SortCondition.lte,
+        "gt": SortCondition.gt,
+        "gte": SortCondition.gte,
         "begins_with": SortCondition.begins_with,
     }.get(op)
     if factory is None:

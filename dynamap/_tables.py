@@ -30,8 +30,7 @@ from dynamap.errors import (
 if TYPE_CHECKING:
     from dynamap._transport import Transport
 
-__all__ = ["TableBusy", "TablePlan", "collect_tables", "describe_table", "plan_table",
-           "schema_of"]
+__all__ = ["TableBusy", "TablePlan", "collect_tables", "describe_table", "plan_table", "schema_of"]
 
 #: How long a table being created, updated or deleted is waited for, in seconds.
 WAIT_SECONDS = 300.0
@@ -39,6 +38,7 @@ WAIT_SECONDS = 300.0
 
 class TableBusy(DynamapError, TimeoutError):  # noqa: N818 - DynamoDB's word for the state
     """A table stayed CREATING, UPDATING or DELETING longer than the wait allows."""
+
 
 Progress = Callable[[str], None]
 
@@ -97,8 +97,9 @@ class TablePlan:
     @property
     def in_sync(self) -> bool:
         """Whether the live table already matches the models."""
-        return not (self.create or self.add_indexes or self.conflicts or self.enable_ttl
-                    or self.drift)
+        return not (
+            self.create or self.add_indexes or self.conflicts or self.enable_ttl or self.drift
+        )
 
     def of_kind(self, fix: str) -> list[Drift]:
         """The differences fixed in one way (UPDATE, REPLACE_INDEX, MANUAL)."""
@@ -109,8 +110,10 @@ class TablePlan:
         if self.create:
             return [f"create table {self.name}"]
         lines = [f"add index {index.name} to {self.name}" for index in self.add_indexes]
-        lines += [f"{self.name}: index {name} is not declared by any model (kept)"
-                  for name in self.extra_indexes]
+        lines += [
+            f"{self.name}: index {name} is not declared by any model (kept)"
+            for name in self.extra_indexes
+        ]
         lines += [f"{self.name}: {conflict}" for conflict in self.conflicts]
         lines += [f"{self.name}: {drift.what}" for drift in self.drift]
         if self.enable_ttl:
@@ -154,6 +157,7 @@ async def plan_table(transport: Transport, schema: TableSchema, prefix: str) -> 
 
 async def _settled(transport: Transport, name: str) -> dict[str, Any] | None:
     """The table once it is neither CREATING nor UPDATING; None once it is gone."""
+
     async def poll() -> dict[str, Any] | None:
         delay = 0.2
         while True:
@@ -168,17 +172,22 @@ async def _settled(transport: Transport, name: str) -> dict[str, Any] | None:
     except TimeoutError:
         live = await describe_table(transport, name)
         status = live.get("TableStatus") if live else "gone"
-        raise TableBusy(f"table {name} is still {status} after {WAIT_SECONDS:.0f} s; wait "
-                        "for it to finish (aws dynamodb wait table-exists / "
-                        "table-not-exists) and run again") from None
+        raise TableBusy(
+            f"table {name} is still {status} after {WAIT_SECONDS:.0f} s; wait "
+            "for it to finish (aws dynamodb wait table-exists / "
+            "table-not-exists) and run again"
+        ) from None
 
 
-async def _live_table(transport: Transport, live: dict[str, Any], schema: TableSchema
-                      ) -> LiveTable:
+async def _live_table(transport: Transport, live: dict[str, Any], schema: TableSchema) -> LiveTable:
     name = live["TableName"]
     ttl = await transport.send("DescribeTimeToLive", {"TableName": name}, table=name)
-    return LiveTable(live, ttl.get("TimeToLiveDescription", {}),
-                     await _tags(transport, live), await _backups(transport, name))
+    return LiveTable(
+        live,
+        ttl.get("TimeToLiveDescription", {}),
+        await _tags(transport, live),
+        await _backups(transport, name),
+    )
 
 
 async def _tags(transport: Transport, live: dict[str, Any]) -> dict[str, str] | None:
@@ -190,8 +199,7 @@ async def _tags(transport: Transport, live: dict[str, Any]) -> dict[str, str] | 
     request: dict[str, Any] = {"ResourceArn": arn}
     try:
         while True:
-            answer = await transport.send("ListTagsOfResource", request,
-                                          table=live["TableName"])
+            answer = await transport.send("ListTagsOfResource", request, table=live["TableName"])
             tags.update({t["Key"]: t["Value"] for t in answer.get("Tags", [])})
             if not answer.get("NextToken"):
                 return tags
@@ -203,13 +211,13 @@ async def _tags(transport: Transport, live: dict[str, Any]) -> dict[str, str] | 
 async def _backups(transport: Transport, name: str) -> bool | None:
     """Whether point-in-time recovery is on; None when the endpoint cannot say."""
     try:
-        answer = await transport.send("DescribeContinuousBackups", {"TableName": name},
-                                      table=name)
+        answer = await transport.send("DescribeContinuousBackups", {"TableName": name}, table=name)
     except OperationError:
         return None
     description = answer.get("ContinuousBackupsDescription", {})
     status = description.get("PointInTimeRecoveryDescription", {}).get(
-        "PointInTimeRecoveryStatus", "DISABLED")
+        "PointInTimeRecoveryStatus", "DISABLED"
+    )
     return bool(status in ("ENABLED", "ENABLING"))
 
 
@@ -230,7 +238,11 @@ def _key_schema(schema: TableSchema) -> list[dict[str, str]]:
 
 
 async def apply_plan(
-    transport: Transport, plan: TablePlan, *, prefix: str, progress: Progress | None = None,
+    transport: Transport,
+    plan: TablePlan,
+    *,
+    prefix: str,
+    progress: Progress | None = None,
     replace_indexes: bool = False,
 ) -> None:
     """Carry out a plan: create the table or add its missing GSIs (one at a time,
@@ -251,8 +263,10 @@ async def apply_plan(
     say = progress or (lambda _message: None)
     blocked = plan.conflicts + [d.what for d in plan.of_kind(MANUAL)]
     if not replace_indexes:
-        blocked += [f"{d.what} (replace it with create-tables --replace-indexes)"
-                    for d in plan.of_kind(REPLACE_INDEX)]
+        blocked += [
+            f"{d.what} (replace it with create-tables --replace-indexes)"
+            for d in plan.of_kind(REPLACE_INDEX)
+        ]
     if blocked:
         raise DefinitionError(f"{plan.name}: " + "; ".join(blocked), code="table_conflict")
     if plan.create:
@@ -260,16 +274,27 @@ async def apply_plan(
         await _create(transport, plan.schema.create_table_request(prefix))
         await wait_until_active(transport, plan.name)
         if plan.schema.settings.point_in_time_recovery:
-            await _send_update(transport, plan.name, Drift(
-                "point-in-time recovery", UPDATE, "UpdateContinuousBackups",
-                {"PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True}}))
+            await _send_update(
+                transport,
+                plan.name,
+                Drift(
+                    "point-in-time recovery",
+                    UPDATE,
+                    "UpdateContinuousBackups",
+                    {"PointInTimeRecoverySpecification": {"PointInTimeRecoveryEnabled": True}},
+                ),
+            )
     for drift in plan.of_kind(REPLACE_INDEX):
         assert drift.index is not None
         say(f"replacing index {drift.index.name} of {plan.name}")
-        await transport.send("UpdateTable", {"TableName": plan.name,
-                                             "GlobalSecondaryIndexUpdates": [
-                                                 {"Delete": {"IndexName": drift.index.name}}]},
-                             table=plan.name)
+        await transport.send(
+            "UpdateTable",
+            {
+                "TableName": plan.name,
+                "GlobalSecondaryIndexUpdates": [{"Delete": {"IndexName": drift.index.name}}],
+            },
+            table=plan.name,
+        )
         await wait_until_active(transport, plan.name)
         await _wait_index_gone(transport, plan.name, drift.index.name)
         await _add_index(transport, plan, drift.index)
@@ -293,11 +318,15 @@ async def _send_update(transport: Transport, name: str, drift: Drift) -> None:
         live = await describe_table(transport, name)
         arn = live["TableArn"] if live else name
         if drift.request["Remove"]:
-            await transport.send("UntagResource", {"ResourceArn": arn,
-                                                   "TagKeys": drift.request["Remove"]}, table=name)
+            await transport.send(
+                "UntagResource",
+                {"ResourceArn": arn, "TagKeys": drift.request["Remove"]},
+                table=name,
+            )
         if drift.request["Tags"]:
-            await transport.send("TagResource", {"ResourceArn": arn,
-                                                 "Tags": drift.request["Tags"]}, table=name)
+            await transport.send(
+                "TagResource", {"ResourceArn": arn, "Tags": drift.request["Tags"]}, table=name
+            )
         return
     try:
         await transport.send(drift.operation, {"TableName": name, **drift.request}, table=name)
@@ -311,7 +340,8 @@ def _unsupported(error: OperationError) -> bool:
     recovery, and answers "Nothing to update" for a table class or encryption change it
     ignores): the setting is then left as the endpoint has it, and `plan` shows it."""
     return error.code == "UnknownOperationException" or (
-        isinstance(error, InvalidRequest) and "Nothing to update" in str(error))
+        isinstance(error, InvalidRequest) and "Nothing to update" in str(error)
+    )
 
 
 async def _wait_index_gone(transport: Transport, name: str, index: str) -> None:
@@ -337,8 +367,7 @@ async def _create(transport: Transport, request: dict[str, Any]) -> None:
         if live is not None and live.get("TableStatus") != "DELETING":
             return  # created meanwhile (another run): it is waited for until ACTIVE
         if await _settled(transport, name) is not None:
-            raise TableBusy(f"table {name} exists again after being deleted; run again") \
-                from None
+            raise TableBusy(f"table {name} exists again after being deleted; run again") from None
         await transport.send("CreateTable", request, table=name)
 
 
@@ -386,15 +415,17 @@ async def wait_until_active(
     except TimeoutError:
         live = await describe_table(transport, name)
         status = live.get("TableStatus") if live else "missing"
-        raise TableBusy(f"table {name} is not ACTIVE after {limit:.0f} s (it is {status}); "
-                        "run again once it is") from None
+        raise TableBusy(
+            f"table {name} is not ACTIVE after {limit:.0f} s (it is {status}); run again once it is"
+        ) from None
 
 
 def _active(live: dict[str, Any]) -> bool:
     if live.get("TableStatus") != "ACTIVE":
         return False
-    return all(g.get("IndexStatus", "ACTIVE") == "ACTIVE"
-               for g in live.get("GlobalSecondaryIndexes", []))
+    return all(
+        g.get("IndexStatus", "ACTIVE") == "ACTIVE" for g in live.get("GlobalSecondaryIndexes", [])
+    )
 
 
 async def drop_table(transport: Transport, name: str) -> bool:

@@ -80,8 +80,7 @@ ActionKind = Literal["Put", "Update", "Delete", "ConditionCheck"]
 #: The most actions DynamoDB takes in one transaction.
 MAX_ACTIONS = 100
 
-_CONFLICTS = frozenset({"TransactionConflict", "ThrottlingError",
-                       "ProvisionedThroughputExceeded"})
+_CONFLICTS = frozenset({"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"})
 
 
 def _new_token() -> str:
@@ -134,7 +133,6 @@ class _Entry:
     marker: _unique.Marker | None = None
 
 
-
 class Transaction:
     """A write transaction: `async with db.transaction() as t: t.put(x)`.
 
@@ -179,16 +177,26 @@ class Transaction:
         snapshot = instance.model_copy(deep=True) if compiled.options.unique else instance
 
         def build(guard: Condition | None) -> dict[str, Any]:
-            return put_request(compiled, snapshot, table, condition=_both(condition, guard),
-                               now=now).request
+            return put_request(
+                compiled, snapshot, table, condition=_both(condition, guard), now=now
+            ).request
 
         prepared = put_request(compiled, snapshot, table, condition=condition, now=now)
         item = prepared.request["Item"]
         key = {a.attribute: item[a.attribute] for a in compiled.key_attributes}
-        intent = _unique.put_intent(compiled, snapshot, build) if compiled.options.unique \
-            else None
-        self._add(Action("Put", compiled, prepared.request, key, item_identity(table, key),
-                         instance, prepared.changes, intent))
+        intent = _unique.put_intent(compiled, snapshot, build) if compiled.options.unique else None
+        self._add(
+            Action(
+                "Put",
+                compiled,
+                prepared.request,
+                key,
+                item_identity(table, key),
+                instance,
+                prepared.changes,
+                intent,
+            )
+        )
 
     def update(
         self,
@@ -213,8 +221,14 @@ class Transaction:
         compiled = _compiled(type(target))
         version = compiled.options.version
         expected = getattr(target, version) if version else None
-        self.add_update(compiled, dict(vars(target)), spec, condition=condition,
-                        expected_version=expected, instance=target)
+        self.add_update(
+            compiled,
+            dict(vars(target)),
+            spec,
+            condition=condition,
+            expected_version=expected,
+            instance=target,
+        )
 
     def add_update(
         self,
@@ -234,19 +248,42 @@ class Transaction:
         now = write_time()
 
         def build(guard: Condition | None) -> dict[str, Any]:
-            request = update_request(compiled, known, table, spec,
-                                     condition=_both(condition, guard),
-                                     expected_version=expected_version, now=now).request
+            request = update_request(
+                compiled,
+                known,
+                table,
+                spec,
+                condition=_both(condition, guard),
+                expected_version=expected_version,
+                now=now,
+            ).request
             request.pop("ReturnValues", None)
             return request
 
-        prepared = update_request(compiled, known, table, spec, condition=condition,
-                                  expected_version=expected_version, now=now)
+        prepared = update_request(
+            compiled,
+            known,
+            table,
+            spec,
+            condition=condition,
+            expected_version=expected_version,
+            now=now,
+        )
         body = prepared.request
         body.pop("ReturnValues", None)
         intent = _unique.update_intent(compiled, spec, build)
-        self._add(Action("Update", compiled, body, body["Key"],
-                         item_identity(table, body["Key"]), instance, prepared.changes, intent))
+        self._add(
+            Action(
+                "Update",
+                compiled,
+                body,
+                body["Key"],
+                item_identity(table, body["Key"]),
+                instance,
+                prepared.changes,
+                intent,
+            )
+        )
 
     def delete(
         self,
@@ -271,8 +308,12 @@ class Transaction:
             raise TypeError("delete(instance) takes no key fields")
         compiled = _compiled(type(target))
         version = compiled.options.version
-        self.add_delete(compiled, compiled.key_of(target), condition=condition,
-                        expected_version=getattr(target, version) if version else None)
+        self.add_delete(
+            compiled,
+            compiled.key_of(target),
+            condition=condition,
+            expected_version=getattr(target, version) if version else None,
+        )
 
     def add_delete(
         self,
@@ -286,12 +327,18 @@ class Transaction:
         table = self._session.table_name(compiled.model)
 
         def build(guard: Condition | None) -> dict[str, Any]:
-            return delete_request(compiled, key, table, condition=_both(condition, guard),
-                                  expected_version=expected_version)
+            return delete_request(
+                compiled,
+                key,
+                table,
+                condition=_both(condition, guard),
+                expected_version=expected_version,
+            )
 
         intent = _unique.delete_intent(compiled, build)
-        self._add(Action("Delete", compiled, build(None), key, item_identity(table, key),
-                         unique=intent))
+        self._add(
+            Action("Delete", compiled, build(None), key, item_identity(table, key), unique=intent)
+        )
 
     def check(
         self, target: BaseModel | type[BaseModel], condition: Condition, /, **key: Any
@@ -313,25 +360,32 @@ class Transaction:
             item_key = compiled.key_of(target)
         table = self._session.table_name(compiled.model)
         params = model_parameters(compiled)
-        body: dict[str, Any] = {"TableName": table, "Key": item_key,
-                                "ConditionExpression": condition.encode(params),
-                                "ReturnValuesOnConditionCheckFailure": "ALL_OLD"}
+        body: dict[str, Any] = {
+            "TableName": table,
+            "Key": item_key,
+            "ConditionExpression": condition.encode(params),
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
         params.apply(body)
-        self._add(Action("ConditionCheck", compiled, body, item_key,
-                         item_identity(table, item_key)))
+        self._add(
+            Action("ConditionCheck", compiled, body, item_key, item_identity(table, item_key))
+        )
 
     def _add(self, action: Action) -> None:
         if self._state != "open":
             raise SessionError(f"this transaction is {self._state}; open a new db.transaction()")
         if len(self._actions) >= MAX_ACTIONS:
-            raise InvalidValue(f"a transaction holds at most {MAX_ACTIONS} actions "
-                               "(DynamoDB's limit); split the work or use db.batch()")
+            raise InvalidValue(
+                f"a transaction holds at most {MAX_ACTIONS} actions "
+                "(DynamoDB's limit); split the work or use db.batch()"
+            )
         if action.unique is not None:
             _unique.refuse_marker_key(action.compiled, action.key)
         if action.identity in self._identities:
             raise InvalidValue(
                 f"the transaction already acts on the {action.compiled.model.__name__} with "
-                f"key {action.key}; DynamoDB allows one action per item in a transaction")
+                f"key {action.key}; DynamoDB allows one action per item in a transaction"
+            )
         self._identities.add(action.identity)
         self._actions.append(action)
 
@@ -347,8 +401,10 @@ class Transaction:
         return self._request(entries)
 
     def _request(self, entries: list[_Entry]) -> dict[str, Any]:
-        return {"TransactItems": [{entry.kind: entry.body} for entry in entries],
-                "ClientRequestToken": self.token}
+        return {
+            "TransactItems": [{entry.kind: entry.body} for entry in entries],
+            "ClientRequestToken": self.token,
+        }
 
     def _entries(self) -> list[_Entry]:
         entries: list[_Entry] = []
@@ -366,12 +422,16 @@ class Transaction:
         return entries
 
     async def _read_current(self) -> None:
-        reading = [action for action in self._actions
-                   if action.unique is not None and action.unique.needs_read]
+        reading = [
+            action
+            for action in self._actions
+            if action.unique is not None and action.unique.needs_read
+        ]
         if not reading:
             return
         found = await transact_get_raw(
-            self._session, [(action.body["TableName"], action.key) for action in reading])
+            self._session, [(action.body["TableName"], action.key) for action in reading]
+        )
         for action, item in zip(reading, found, strict=True):
             assert action.unique is not None
             action.unique.current = item
@@ -423,10 +483,12 @@ class Transaction:
         reasons = error.cancellation_reasons
         if not reasons:
             return error.code == "TransactionConflictException"
-        failures = [(entry, reason) for entry, reason in zip(entries, reasons, strict=False)
-                    if reason.get("Code") not in (None, "None")]
-        return bool(failures) and all(self._transient(entry, reason)
-                                      for entry, reason in failures)
+        failures = [
+            (entry, reason)
+            for entry, reason in zip(entries, reasons, strict=False)
+            if reason.get("Code") not in (None, "None")
+        ]
+        return bool(failures) and all(self._transient(entry, reason) for entry, reason in failures)
 
     def _transient(self, entry: _Entry, reason: Mapping[str, Any]) -> bool:
         code = reason.get("Code")
@@ -437,8 +499,9 @@ class Transaction:
         if entry.marker is not None:
             return entry.marker.kind == "Delete"
         action = self._actions[entry.action]
-        return action.unique is not None and _unique.raced(action.compiled, action.unique,
-                                                           reason.get("Item"))
+        return action.unique is not None and _unique.raced(
+            action.compiled, action.unique, reason.get("Item")
+        )
 
     def _canceled(self, entries: list[_Entry], error: TransactionCanceled) -> Exception:
         reasons = error.cancellation_reasons
@@ -446,8 +509,11 @@ class Transaction:
             return error
         for entry, reason in zip(entries, reasons, strict=False):
             marker = entry.marker
-            if marker is not None and marker.kind == "Put" and \
-                    reason.get("Code") == "ConditionalCheckFailed":
+            if (
+                marker is not None
+                and marker.kind == "Put"
+                and reason.get("Code") == "ConditionalCheckFailed"
+            ):
                 model = self._actions[entry.action].compiled.model.__name__
                 violated = UniqueConstraintViolated(model, marker.field, marker.value)
                 violated.__cause__ = error
@@ -456,10 +522,16 @@ class Transaction:
         for entry, reason in zip(entries, reasons, strict=False):
             if entry.marker is None:
                 per_action[entry.action] = _decoded_reason(
-                    self._actions[entry.action].compiled, reason)
-        return TransactionCanceled(error.message, cancellation_reasons=per_action,
-                                   operation=error.operation, table=error.table,
-                                   code=error.code, request_id=error.request_id)
+                    self._actions[entry.action].compiled, reason
+                )
+        return TransactionCanceled(
+            error.message,
+            cancellation_reasons=per_action,
+            operation=error.operation,
+            table=error.table,
+            code=error.code,
+            request_id=error.request_id,
+        )
 
     # -- context manager ----------------------------------------------------------------
 
@@ -482,19 +554,26 @@ def _check_entries(actions: Sequence[Action], entries: list[_Entry]) -> None:
     if len(entries) > MAX_ACTIONS:
         raise InvalidValue(
             f"with the marker items of unique fields, this transaction has {len(entries)} "
-            f"actions; DynamoDB takes at most {MAX_ACTIONS}")
+            f"actions; DynamoDB takes at most {MAX_ACTIONS}"
+        )
     seen: dict[bytes, _Entry] = {}
     for entry in entries:
         earlier = seen.setdefault(entry.identity, entry)
         if earlier is entry:
             continue
         marker = entry.marker
-        if marker is not None and marker.kind == "Put" and earlier.marker is not None \
-                and earlier.marker.kind == "Put":
+        if (
+            marker is not None
+            and marker.kind == "Put"
+            and earlier.marker is not None
+            and earlier.marker.kind == "Put"
+        ):
             model = actions[entry.action].compiled.model.__name__
             raise UniqueConstraintViolated(model, marker.field, marker.value)
-        raise InvalidValue("two actions of this transaction write the same item (a unique "
-                           "value moving between items?); split it into two transactions")
+        raise InvalidValue(
+            "two actions of this transaction write the same item (a unique "
+            "value moving between items?); split it into two transactions"
+        )
 
 
 def _decoded_reason(compiled: CompiledModel[Any], reason: Mapping[str, Any]) -> dict[str, Any]:
@@ -509,9 +588,7 @@ def _decoded_reason(compiled: CompiledModel[Any], reason: Mapping[str, Any]) -> 
 # -- reads --------------------------------------------------------------------------------
 
 
-async def transact_get_raw(
-    session: Context, keys: Sequence[tuple[str, Item]]
-) -> list[Item | None]:
+async def transact_get_raw(session: Context, keys: Sequence[tuple[str, Item]]) -> list[Item | None]:
     """Read items (table, key) in one TransactGetItems: a consistent snapshot.
 
     Keys may repeat; conflicting transactions are waited out under the retry policy.
@@ -523,10 +600,14 @@ async def transact_get_raw(
     for table, key in keys:
         distinct.setdefault(item_identity(table, key), (table, key))
     if len(distinct) > MAX_ACTIONS:
-        raise InvalidValue(f"TransactGetItems reads at most {MAX_ACTIONS} items, "
-                           f"got {len(distinct)}")
-    request = {"TransactItems": [{"Get": {"TableName": table, "Key": key}}
-                                 for table, key in distinct.values()]}
+        raise InvalidValue(
+            f"TransactGetItems reads at most {MAX_ACTIONS} items, got {len(distinct)}"
+        )
+    request = {
+        "TransactItems": [
+            {"Get": {"TableName": table, "Key": key}} for table, key in distinct.values()
+        ]
+    }
     answer = await _send_get(session, request)
     items = [response.get("Item") for response in answer.get("Responses", [])]
     by_identity = dict(zip(distinct, items, strict=True))
@@ -541,7 +622,8 @@ async def _send_get(session: Context, request: dict[str, Any]) -> dict[str, Any]
         except TransactionCanceled as error:
             codes = {reason.get("Code") for reason in error.cancellation_reasons} - {"None"}
             conflict = (codes and codes <= _CONFLICTS) or (
-                not codes and error.code == "TransactionConflictException")
+                not codes and error.code == "TransactionConflictException"
+            )
             delay = state.next_delay() if conflict else None
             if delay is None:
                 raise
@@ -571,5 +653,7 @@ async def get_transaction(
     if not gets:
         return []
     items = await transact_get_raw(session, [(table, key) for _, table, key in gets])
-    return [None if item is None else compiled.from_item(item)
-            for (compiled, _, _), item in zip(gets, items, strict=True)]
+    return [
+        None if item is None else compiled.from_item(item)
+        for (compiled, _, _), item in zip(gets, items, strict=True)
+    ]

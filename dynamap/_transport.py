@@ -48,7 +48,12 @@ if TYPE_CHECKING:
     import aiohttp
 
 __all__ = [
-    "Answer", "ConnectionConfig", "HttpTransport", "RequestEvent", "Stats", "Transport",
+    "Answer",
+    "ConnectionConfig",
+    "HttpTransport",
+    "RequestEvent",
+    "Stats",
+    "Transport",
     "map_error",
 ]
 
@@ -56,11 +61,23 @@ logger = logging.getLogger("dynamap")
 
 _TARGET_PREFIX = "DynamoDB_20120810."
 #: The operations that read or write items, and so can report consumed capacity.
-DATA_OPERATIONS = frozenset({
-    "GetItem", "PutItem", "UpdateItem", "DeleteItem", "Query", "Scan", "BatchGetItem",
-    "BatchWriteItem", "TransactGetItems", "TransactWriteItems", "ExecuteStatement",
-    "BatchExecuteStatement", "ExecuteTransaction",
-})
+DATA_OPERATIONS = frozenset(
+    {
+        "GetItem",
+        "PutItem",
+        "UpdateItem",
+        "DeleteItem",
+        "Query",
+        "Scan",
+        "BatchGetItem",
+        "BatchWriteItem",
+        "TransactGetItems",
+        "TransactWriteItems",
+        "ExecuteStatement",
+        "BatchExecuteStatement",
+        "ExecuteTransaction",
+    }
+)
 _LOCAL_CREDENTIALS = Credentials("local", "local", None)
 #: The request of an event that nothing observes (see `Transport.send_body`).
 _UNSEEN: Mapping[str, Any] = MappingProxyType({})
@@ -251,9 +268,14 @@ class Transport:
         import aiohttp  # here, not at import time: see the module's docstring
 
         self._network_errors = (aiohttp.ClientError, TimeoutError, OSError)
-        self._not_sent = (aiohttp.ClientConnectorError, *(
-            (aiohttp.ConnectionTimeoutError,) if hasattr(aiohttp, "ConnectionTimeoutError")
-            else ()))
+        self._not_sent = (
+            aiohttp.ClientConnectorError,
+            *(
+                (aiohttp.ConnectionTimeoutError,)
+                if hasattr(aiohttp, "ConnectionTimeoutError")
+                else ()
+            ),
+        )
         connector = aiohttp.TCPConnector(limit=self.max_connections, ttl_dns_cache=300)
         self._http = aiohttp.ClientSession(
             connector=connector,
@@ -297,9 +319,7 @@ class Transport:
             return region
         if endpoint:
             return "us-east-1"
-        raise SessionError(
-            "no AWS region configured: pass Session(region=...) or set AWS_REGION"
-        )
+        raise SessionError("no AWS region configured: pass Session(region=...) or set AWS_REGION")
 
     async def close(self) -> None:
         """Close the connection pool. Safe to call twice."""
@@ -320,7 +340,11 @@ class Transport:
         return Credentials(frozen.access_key, frozen.secret_key, frozen.token)
 
     async def send(
-        self, operation: str, request: Mapping[str, Any], *, table: str | None = None,
+        self,
+        operation: str,
+        request: Mapping[str, Any],
+        *,
+        table: str | None = None,
         idempotent: bool = True,
     ) -> dict[str, Any]:
         """Send one request, retrying what is retryable, and return the decoded answer.
@@ -341,12 +365,15 @@ class Transport:
                 `ambiguous=True` when a try of the request may have been applied.
             AmbiguousWrite: a non-idempotent request may have been applied.
         """
-        response, _ = await self.exchange(operation, request, table=table,
-                                          idempotent=idempotent)
+        response, _ = await self.exchange(operation, request, table=table, idempotent=idempotent)
         return response
 
     async def exchange(
-        self, operation: str, request: Mapping[str, Any], *, table: str | None = None,
+        self,
+        operation: str,
+        request: Mapping[str, Any],
+        *,
+        table: str | None = None,
         idempotent: bool = True,
     ) -> tuple[dict[str, Any], bool]:
         """Like `send`, and also say whether an earlier try may have been applied
@@ -356,8 +383,9 @@ class Transport:
             request = {"ReturnConsumedCapacity": "TOTAL", **request}
         event = RequestEvent(operation, request)
         await _call_hooks(self.on_request, event)
-        return await self._send_with_retries(event, _serialize(operation, request), table,
-                                             idempotent)
+        return await self._send_with_retries(
+            event, _serialize(operation, request), table, idempotent
+        )
 
     def observed(self, operation: str) -> bool:
         """Whether anything would look at this operation's request dict: a hook, the
@@ -367,11 +395,13 @@ class Transport:
         A hook that is a method of an object whose `ignores_requests` names the
         operation (the session's own `Witness`) does not count."""
         if logger.isEnabledFor(logging.DEBUG) or (
-                self.consumed_capacity and operation in DATA_OPERATIONS):
+            self.consumed_capacity and operation in DATA_OPERATIONS
+        ):
             return True
-        return any(operation not in getattr(getattr(hook, "__self__", None),
-                                            "ignores_requests", ())
-                   for hook in (*self.on_request, *self.on_response))
+        return any(
+            operation not in getattr(getattr(hook, "__self__", None), "ignores_requests", ())
+            for hook in (*self.on_request, *self.on_response)
+        )
 
     async def send_body(
         self, operation: str, body: bytes, *, table: str | None = None
@@ -382,8 +412,9 @@ class Transport:
         Raises:
             OperationError: the subclass mapped from DynamoDB's error code.
         """
-        response, _ = await self._send_with_retries(RequestEvent(operation, _UNSEEN), body,
-                                                    table, True)
+        response, _ = await self._send_with_retries(
+            RequestEvent(operation, _UNSEEN), body, table, True
+        )
         return response
 
     async def _send_with_retries(
@@ -447,12 +478,15 @@ class Transport:
         headers = signer.headers(await self.credentials(), self.target_prefix + operation, body)
         try:
             async with http.post(self.endpoint_url, data=body, headers=headers) as answer:
-                return Answer(answer.status, await answer.read(),
-                              answer.headers.get("x-amzn-RequestId"))
+                return Answer(
+                    answer.status, await answer.read(), answer.headers.get("x-amzn-RequestId")
+                )
         except self._network_errors as error:
             failed = ConnectionFailed(
                 f"could not reach {self.endpoint_url}: {error!r}",
-                operation=operation, table=table, code="ConnectionError",
+                operation=operation,
+                table=table,
+                code="ConnectionError",
             )
             failed.ambiguous = not isinstance(error, self._not_sent)
             raise failed from error
@@ -464,7 +498,9 @@ def _ambiguous_write(error: OperationError) -> AmbiguousWrite:
     ambiguous = AmbiguousWrite(
         f"{error.message}; the request may have been applied, and is not retried because "
         "applying it twice would not be the same as applying it once",
-        operation=error.operation, table=error.table, code=error.code,
+        operation=error.operation,
+        table=error.table,
+        code=error.code,
         request_id=error.request_id,
     )
     ambiguous.__cause__ = error
@@ -484,7 +520,9 @@ def map_error(
     code = str(body.get("__type", "")).rpartition("#")[2]
     message = str(body.get("message") or body.get("Message") or f"HTTP {status}")
     context: dict[str, Any] = {
-        "operation": operation, "table": table, "code": code or f"HTTP{status}",
+        "operation": operation,
+        "table": table,
+        "code": code or f"HTTP{status}",
         "request_id": request_id,
     }
     error_class = ERROR_CODES.get(code)
@@ -505,8 +543,9 @@ def _static_credentials(config: ConnectionConfig) -> Credentials | None:
     then return exactly these, unrefreshed)."""
     if config.profile or not (config.aws_access_key_id and config.aws_secret_access_key):
         return None
-    return Credentials(config.aws_access_key_id, config.aws_secret_access_key,
-                       config.aws_session_token or None)
+    return Credentials(
+        config.aws_access_key_id, config.aws_secret_access_key, config.aws_session_token or None
+    )
 
 
 async def _botocore_endpoint(session: aioboto3.Session, region: str) -> str:
@@ -521,8 +560,9 @@ def _serialize(operation: str, request: Mapping[str, Any]) -> bytes:
     try:
         return orjson.dumps(request)
     except orjson.JSONEncodeError as error:
-        raise InvalidValue(f"cannot send {operation}: a value in the request cannot be "
-                           f"sent as JSON ({error})") from None
+        raise InvalidValue(
+            f"cannot send {operation}: a value in the request cannot be sent as JSON ({error})"
+        ) from None
 
 
 async def _call_hooks(hooks: list[Hook], event: RequestEvent) -> None:

@@ -124,7 +124,8 @@ def marker_text(compiled: CompiledModel[Any], field: str, value: object) -> str 
         raise InvalidValue(
             f"{compiled.model.__name__}.{field} is unique, and this value is too long for "
             f"its marker key (DynamoDB partition keys hold at most "
-            f"{MAX_PARTITION_KEY_BYTES} bytes)")
+            f"{MAX_PARTITION_KEY_BYTES} bytes)"
+        )
     return text
 
 
@@ -156,8 +157,10 @@ def refuse_marker_key(compiled: CompiledModel[Any], key: Mapping[str, Any]) -> N
     """
     value = key.get(compiled.pk.attribute, {}).get("S")
     if isinstance(value, str) and value.startswith(MARKER_ENTITY + "#"):
-        raise InvalidKey(f"{compiled.model.__name__}: keys starting with "
-                         f"{MARKER_ENTITY + '#'!r} are reserved for unique markers")
+        raise InvalidKey(
+            f"{compiled.model.__name__}: keys starting with "
+            f"{MARKER_ENTITY + '#'!r} are reserved for unique markers"
+        )
 
 
 # -- intents and their expansion ------------------------------------------------------
@@ -242,7 +245,8 @@ def update_intent(
         elif name in spec.touched_fields():
             raise InvalidValue(
                 f"{compiled.model.__name__}.{name} is unique: an update may only set it or "
-                "remove it as a whole")
+                "remove it as a whole"
+            )
     return UniqueIntent("update", rebuild, values, needs_read=True)
 
 
@@ -303,16 +307,24 @@ def _guard(
 
 
 def _marker(
-    compiled: CompiledModel[Any], table: str, kind: Literal["Put", "Delete"], name: str,
-    value: object, text: str, owner: str,
+    compiled: CompiledModel[Any],
+    table: str,
+    kind: Literal["Put", "Delete"],
+    name: str,
+    value: object,
+    text: str,
+    owner: str,
 ) -> Marker:
     key = _key_of(compiled, text)
     params = Parameters()
     mine = F.attr(compiled.pk.attribute).not_exists() | (F.attr(OWNER_ATTRIBUTE) == owner)
     body: dict[str, Any] = {"TableName": table, "ConditionExpression": mine.encode(params)}
     if kind == "Put":
-        body["Item"] = {**key, compiled.table.entity_attribute: {"S": MARKER_ENTITY},
-                        OWNER_ATTRIBUTE: {"S": owner}}
+        body["Item"] = {
+            **key,
+            compiled.table.entity_attribute: {"S": MARKER_ENTITY},
+            OWNER_ATTRIBUTE: {"S": owner},
+        }
     else:
         body["Key"] = key
     params.apply(body)

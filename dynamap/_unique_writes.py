@@ -23,7 +23,6 @@ from dynamap.expressions import Condition
 __all__ = ["unique_delete", "unique_put", "unique_update"]
 
 
-
 def _transaction(session: Context) -> Transaction:
     return Transaction(session)
 
@@ -38,8 +37,11 @@ async def _commit_one(transaction: Transaction) -> None:
             raise
         raise ConditionCheckFailed(
             str(reasons[0].get("Message") or "The conditional request failed"),
-            item=reasons[0].get("Item"), operation="TransactWriteItems", table=error.table,
-            code="ConditionalCheckFailedException", request_id=error.request_id,
+            item=reasons[0].get("Item"),
+            operation="TransactWriteItems",
+            table=error.table,
+            code="ConditionalCheckFailedException",
+            request_id=error.request_id,
         ) from error
 
 
@@ -73,16 +75,21 @@ async def unique_update(
         ItemNotFound: the item was deleted right after the update.
     """
     transaction = _transaction(session)
-    transaction.add_update(compiled, known, spec, condition=condition,
-                           expected_version=expected_version)
+    transaction.add_update(
+        compiled, known, spec, condition=condition, expected_version=expected_version
+    )
     await _commit_one(transaction)
     action = transaction.actions[0]
     table = action.body["TableName"]
     request = {"TableName": table, "Key": action.key, "ConsistentRead": True}
     item = (await session.send("GetItem", request, table=table)).get("Item")
     if item is None:
-        raise ItemNotFound(f"the {compiled.model.__name__} was deleted right after the update",
-                           operation="GetItem", table=table, code="ItemNotFound")
+        raise ItemNotFound(
+            f"the {compiled.model.__name__} was deleted right after the update",
+            operation="GetItem",
+            table=table,
+            code="ItemNotFound",
+        )
     return compiled.from_item(item)
 
 
@@ -95,8 +102,7 @@ async def unique_delete(
 ) -> Any:
     """`Session.delete` for a model with unique fields; returns the item deleted."""
     transaction = _transaction(session)
-    transaction.add_delete(compiled, key, condition=condition,
-                           expected_version=expected_version)
+    transaction.add_delete(compiled, key, condition=condition, expected_version=expected_version)
     await _commit_one(transaction)
     old = _current(transaction)
     return None if old is None else compiled.from_item(old)

@@ -29,7 +29,6 @@ from dynamap.errors import ConditionCheckFailed, TransactionCanceled
 __all__ = ["Watch", "Witness"]
 
 
-
 @dataclass(slots=True)
 class Watch:
     """One write in flight: the test of its item, and the item once an answer showed it
@@ -57,9 +56,7 @@ class Witness:
         self._key_names: dict[str, tuple[str, ...]] = {}
 
     @contextmanager
-    def watch(
-        self, table: str, key: Item, same: Callable[[Item], bool]
-    ) -> Iterator[Watch]:
+    def watch(self, table: str, key: Item, same: Callable[[Item], bool]) -> Iterator[Watch]:
         """Watch for the item with `key` in `table` for which `same` is true."""
         self._key_names[table] = tuple(key)
         identity = item_identity(table, key)
@@ -84,7 +81,6 @@ class Witness:
             for watch in self._watches.get(item_identity(table, {n: item[n] for n in names}), ()):
                 if not watch.seen and watch.same(item):
                     watch.item = item
-
 
 
 def _stored_items(event: RequestEvent) -> Iterator[tuple[str, Item]]:

@@ -121,13 +121,17 @@ class BatchWrite:
         return len(self.encoded)
 
 
-
 def _new_write(
-    table: str, key: Item, entry: dict[str, Any], source: object,
-    instance: BaseModel | None = None, changes: dict[str, Any] | None = None,
+    table: str,
+    key: Item,
+    entry: dict[str, Any],
+    source: object,
+    instance: BaseModel | None = None,
+    changes: dict[str, Any] | None = None,
 ) -> BatchWrite:
-    return BatchWrite(table, key, item_identity(table, key), orjson.dumps(entry), source, instance,
-                      changes or {})
+    return BatchWrite(
+        table, key, item_identity(table, key), orjson.dumps(entry), source, instance, changes or {}
+    )
 
 
 def _refuse_unique(compiled: CompiledModel[Any], action: str) -> None:
@@ -149,10 +153,10 @@ def put_write(compiled: CompiledModel[M], instance: M, table: str) -> BatchWrite
     _refuse_unique(compiled, "put")
     prepared = put_request(compiled, instance, table)
     item = prepared.request["Item"]
-    key = {attribute.attribute: item[attribute.attribute]
-           for attribute in compiled.key_attributes}
-    return _new_write(table, key, {"PutRequest": {"Item": item}}, instance, instance,
-                      prepared.changes)
+    key = {attribute.attribute: item[attribute.attribute] for attribute in compiled.key_attributes}
+    return _new_write(
+        table, key, {"PutRequest": {"Item": item}}, instance, instance, prepared.changes
+    )
 
 
 def delete_write(
@@ -227,8 +231,9 @@ def batch_write_body(writes: Iterable[BatchWrite]) -> bytes:
     entries: dict[str, list[bytes]] = {}
     for write in writes:
         entries.setdefault(write.table, []).append(write.encoded)
-    tables = [orjson.dumps(table) + b":[" + b",".join(parts) + b"]"
-              for table, parts in entries.items()]
+    tables = [
+        orjson.dumps(table) + b":[" + b",".join(parts) + b"]" for table, parts in entries.items()
+    ]
     return b'{"RequestItems":{' + b",".join(tables) + b"}}"
 
 
@@ -242,8 +247,11 @@ def unprocessed_writes(
     for table, entries in left.items():
         names = key_names.get(table, ())
         for entry in entries:
-            body = entry.get("PutRequest", {}).get("Item") or entry.get(
-                "DeleteRequest", {}).get("Key") or {}
+            body = (
+                entry.get("PutRequest", {}).get("Item")
+                or entry.get("DeleteRequest", {}).get("Key")
+                or {}
+            )
             write = pending.get(item_identity(table, {n: body[n] for n in names if n in body}))
             if write is not None:
                 found.append(write)
@@ -319,10 +327,10 @@ class _Sender:
         table = tables[0] if len(tables) == 1 else None
         transport = self._session.transport
         if isinstance(transport, Transport) and not transport.observed("BatchWriteItem"):
-            return await transport.send_body("BatchWriteItem", batch_write_body(writes),
-                                             table=table)
-        return await self._session.send("BatchWriteItem", batch_write_request(writes),
-                                        table=table)
+            return await transport.send_body(
+                "BatchWriteItem", batch_write_body(writes), table=table
+            )
+        return await self._session.send("BatchWriteItem", batch_write_request(writes), table=table)
 
     def _written(self, writes: Iterable[BatchWrite]) -> None:
         for write in writes:
@@ -356,8 +364,9 @@ class _Sender:
             return None
         cause = cause or self.fatal or (self.errors[-1] if self.errors else None)
         reason = f"stopped by {cause!r}" if cause else "the retry budget ran out"
-        error = BatchIncomplete(f"BatchWriteItem: {reason}",
-                                [write.source for write in self.unprocessed])
+        error = BatchIncomplete(
+            f"BatchWriteItem: {reason}", [write.source for write in self.unprocessed]
+        )
         error.__cause__ = cause
         return error
 
@@ -462,8 +471,9 @@ def _delete_of(tables: _Tables, target: object) -> BatchWrite:
     if isinstance(target, tuple) and len(target) == 2 and isinstance(target[0], type):
         compiled, table = tables(target[0])
         return delete_write(compiled, target, target[1], table)
-    raise TypeError(f"a delete takes a model instance, a Partial or a (Model, key fields) pair, "
-                    f"got {target!r}")
+    raise TypeError(
+        f"a delete takes a model instance, a Partial or a (Model, key fields) pair, got {target!r}"
+    )
 
 
 # -- BatchWriter ----------------------------------------------------------------------
@@ -542,8 +552,10 @@ class BatchWriter:
             raise SessionError("this batch was already committed; open a new db.batch()")
         if write.identity in self._writes:
             if self.duplicates == "error":
-                raise InvalidValue(f"the batch already writes the item with key {write.key} "
-                                   f"in {write.table!r} (duplicates='error')")
+                raise InvalidValue(
+                    f"the batch already writes the item with key {write.key} "
+                    f"in {write.table!r} (duplicates='error')"
+                )
             del self._writes[write.identity]
         self._writes[write.identity] = write
 
@@ -572,8 +584,7 @@ class BatchWriter:
             for write in writes:
                 yield write
 
-        self.written = await write_stream(self._session, stream(),
-                                          concurrency=self.concurrency)
+        self.written = await write_stream(self._session, stream(), concurrency=self.concurrency)
         return self.written
 
     async def __aenter__(self) -> Self:

@@ -143,8 +143,14 @@ class InvalidStoredItem(DynamapError, ValueError):
     """
 
     def __init__(
-        self, message: str, *, model: str, table: str, key: Mapping[str, Any],
-        fields: Sequence[str], errors: Sequence[Mapping[str, Any]] = (),
+        self,
+        message: str,
+        *,
+        model: str,
+        table: str,
+        key: Mapping[str, Any],
+        fields: Sequence[str],
+        errors: Sequence[Mapping[str, Any]] = (),
     ) -> None:
         self.model = model
         self.table = table
@@ -270,7 +276,10 @@ class TransactionCanceled(OperationError):
     """
 
     def __init__(
-        self, message: str, *, cancellation_reasons: Sequence[Mapping[str, Any]] = (),
+        self,
+        message: str,
+        *,
+        cancellation_reasons: Sequence[Mapping[str, Any]] = (),
         **context: Any,
     ) -> None:
         self.cancellation_reasons = list(cancellation_reasons)

@@ -48,10 +48,28 @@ from typing import Any, ClassVar, Final, cast
 from dynamap.errors import InvalidKey, InvalidValue
 
 __all__ = [
-    "ATTRIBUTE_TYPES", "MAX_IN_OPERANDS", "And", "Between", "Comparison", "Condition",
-    "Encoded", "Encoder", "F", "FieldEncoder", "Function", "In", "KeyCondition", "Not", "Or",
-    "Parameters", "Path",
-    "Size", "SortCondition", "Update", "key_condition", "projection",
+    "ATTRIBUTE_TYPES",
+    "MAX_IN_OPERANDS",
+    "And",
+    "Between",
+    "Comparison",
+    "Condition",
+    "Encoded",
+    "Encoder",
+    "F",
+    "FieldEncoder",
+    "Function",
+    "In",
+    "KeyCondition",
+    "Not",
+    "Or",
+    "Parameters",
+    "Path",
+    "Size",
+    "SortCondition",
+    "Update",
+    "key_condition",
+    "projection",
 ]
 
 #: Turns a Python value into DynamoDB JSON, e.g. "a" -> {"S": "a"}.
@@ -519,6 +537,7 @@ class Not(Condition):
 
 
 # -- key conditions -------------------------------------------------------------------
+
 
 def _check_key_value(attribute: str, placeholder: str, params: Parameters, op: str) -> None:
     kind = next(iter(params.values()[placeholder]), "?")

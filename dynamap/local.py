@@ -191,7 +191,11 @@ def _npm_pack(npm: str, workdir: Path) -> Path:
     command = [npm, "pack", spec, "--ignore-scripts"]
     try:
         done = subprocess.run(
-            command, cwd=workdir, capture_output=True, text=True, timeout=NPM_TIMEOUT,
+            command,
+            cwd=workdir,
+            capture_output=True,
+            text=True,
+            timeout=NPM_TIMEOUT,
             check=False,
         )
     except subprocess.TimeoutExpired:
@@ -432,13 +436,24 @@ class LocalDynamoDB:
         emulator = ensure_dynamodb_local()
         port = self._requested_port or free_port()
         command = [
-            java, *JVM_FLAGS, "-Djava.library.path=DynamoDBLocal_lib", "-jar", JAR,
-            *self._storage_args(), "-sharedDb", "-disableTelemetry", "-port", str(port),
+            java,
+            *JVM_FLAGS,
+            "-Djava.library.path=DynamoDBLocal_lib",
+            "-jar",
+            JAR,
+            *self._storage_args(),
+            "-sharedDb",
+            "-disableTelemetry",
+            "-port",
+            str(port),
         ]
         try:
             log = self._open_log()
             self._process = subprocess.Popen(
-                command, cwd=emulator, stdin=subprocess.DEVNULL, stdout=log,
+                command,
+                cwd=emulator,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
                 stderr=subprocess.STDOUT,
             )
             self._port = port
@@ -486,7 +501,9 @@ class LocalDynamoDB:
         return self.start()
 
     def __exit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
         self.stop()
@@ -495,7 +512,9 @@ class LocalDynamoDB:
         return await asyncio.to_thread(self.start)
 
     async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None,
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
         await asyncio.to_thread(self.stop)

@@ -86,13 +86,17 @@ class MockTransport(HttpTransport):
         """Queue a successful answer (HTTP 200 with `response`, default `{}`)."""
         self._queued[operation].append(Answer(200, orjson.dumps(dict(response or {}))))
 
-    def fail(self, operation: str, code: str, message: str = "", *, status: int = 400,
-             **fields: Any) -> None:
+    def fail(
+        self, operation: str, code: str, message: str = "", *, status: int = 400, **fields: Any
+    ) -> None:
         """Queue an error answer as DynamoDB gives it, e.g.
         `fail("PutItem", "ProvisionedThroughputExceededException")`; `fields` are
         added to the error body (e.g. `CancellationReasons=[...]`)."""
-        body = {"__type": f"com.amazonaws.dynamodb.v20120810#{code}",
-                "message": message or code, **fields}
+        body = {
+            "__type": f"com.amazonaws.dynamodb.v20120810#{code}",
+            "message": message or code,
+            **fields,
+        }
         self._queued[operation].append(Answer(status, orjson.dumps(body)))
 
     def disconnect(self, operation: str, *, sent: bool = True) -> None:
@@ -142,14 +146,18 @@ class MockTransport(HttpTransport):
         if queue:
             scripted = queue.popleft()
             if isinstance(scripted, _Disconnect):
-                failed = ConnectionFailed("the mock connection was lost",
-                                          operation=request.operation, code="ConnectionError")
+                failed = ConnectionFailed(
+                    "the mock connection was lost",
+                    operation=request.operation,
+                    code="ConnectionError",
+                )
                 failed.ambiguous = scripted.sent
                 raise failed
             return scripted
         if self.handler is None:
-            raise UnscriptedRequest(f"no answer is scripted for {request.operation}: "
-                                    f"{request.body!r}")
+            raise UnscriptedRequest(
+                f"no answer is scripted for {request.operation}: {request.body!r}"
+            )
         answer = self.handler(request.operation, request.body)
         if isinstance(answer, Awaitable):
             answer = await answer

@@ -183,11 +183,13 @@ def insert(instance: BaseModel) -> Statement:
     if compiled.options.unique:
         raise InvalidValue(
             f"{type(instance).__name__} has unique fields, which PartiQL writes would not "
-            "keep unique; write it with db.put()")
+            "keep unique; write it with db.put()"
+        )
     item = compiled.to_item(instance)
     names = ", ".join("'" + name.replace("'", "''") + "': ?" for name in item)
-    return Statement(f"INSERT INTO {_TABLE} VALUE {{{names}}}",
-                     *(Encoded(value) for value in item.values()))
+    return Statement(
+        f"INSERT INTO {_TABLE} VALUE {{{names}}}", *(Encoded(value) for value in item.values())
+    )
 
 
 def _request(statement: Statement, table: str | None) -> dict[str, Any]:
@@ -195,7 +197,8 @@ def _request(statement: Statement, table: str | None) -> dict[str, Any]:
     if count != len(statement.parameters):
         raise InvalidValue(
             f"the statement has {count} ? placeholder(s) and {len(statement.parameters)} "
-            "parameter(s); values go in only as parameters, one per ?")
+            "parameter(s); values go in only as parameters, one per ?"
+        )
     request: dict[str, Any] = {"Statement": text}
     if statement.parameters:
         request["Parameters"] = [_parameter(value) for value in statement.parameters]
@@ -213,8 +216,9 @@ class _Decoder:
         value = raw.get(self.target.table.entity_attribute, {})
         entity = value.get("S") if isinstance(value, Mapping) else None
         compiled = self.target.compiled
-        if entity == MARKER_ENTITY or (compiled is not None and entity is not None
-                                       and entity != compiled.entity):
+        if entity == MARKER_ENTITY or (
+            compiled is not None and entity is not None and entity != compiled.entity
+        ):
             return SKIP
         return self.target.decode(raw, projection=None, unknown="skip")
 
@@ -250,7 +254,8 @@ def _decoder(resolved: ReadTarget | None, text: str) -> _Decoder | None:
         raise PartialItem(
             "a SELECT of named attributes returns only parts of items, which cannot be "
             "decoded as whole models: SELECT * into models, or pass no model to get the "
-            "attributes as plain dicts")
+            "attributes as plain dicts"
+        )
     return _Decoder(resolved)
 
 
@@ -258,8 +263,14 @@ def _decoder(resolved: ReadTarget | None, text: str) -> _Decoder | None:
 
 
 async def execute_page(
-    db: Context, target: Target[M], statement: str | Statement, /, *parameters: Any,
-    next_token: str | None = None, consistent: bool = False, limit: int | None = None,
+    db: Context,
+    target: Target[M],
+    statement: str | Statement,
+    /,
+    *parameters: Any,
+    next_token: str | None = None,
+    consistent: bool = False,
+    limit: int | None = None,
 ) -> PartiQLPage[M]:
     """Run one ExecuteStatement call: one page of results.
 
@@ -293,8 +304,13 @@ async def execute_page(
 
 
 async def iterate(
-    db: Context, target: Target[M], statement: str | Statement, /, *parameters: Any,
-    consistent: bool = False, page_size: int | None = None,
+    db: Context,
+    target: Target[M],
+    statement: str | Statement,
+    /,
+    *parameters: Any,
+    consistent: bool = False,
+    page_size: int | None = None,
 ) -> AsyncIterator[M]:
     """Every result of a statement, page after page (`NextToken`), decoded.
 
@@ -313,8 +329,15 @@ async def iterate(
     """
     token: str | None = None
     while True:
-        page = await execute_page(db, target, statement, *parameters, next_token=token,
-                                  consistent=consistent, limit=page_size)
+        page = await execute_page(
+            db,
+            target,
+            statement,
+            *parameters,
+            next_token=token,
+            consistent=consistent,
+            limit=page_size,
+        )
         for item in page.items:
             yield item
         token = page.next_token
@@ -323,7 +346,11 @@ async def iterate(
 
 
 async def execute(
-    db: Context, target: Target[M], statement: str | Statement, /, *parameters: Any,
+    db: Context,
+    target: Target[M],
+    statement: str | Statement,
+    /,
+    *parameters: Any,
     consistent: bool = False,
 ) -> list[M]:
     """Run a statement to its end and return every result, decoded (for a write
@@ -334,15 +361,19 @@ async def execute(
             stored (before anything is sent).
         ConditionCheckFailed: a write's condition (or an INSERT's key) was taken.
     """
-    return [item async for item in iterate(db, target, statement, *parameters,
-                                            consistent=consistent)]
+    return [
+        item async for item in iterate(db, target, statement, *parameters, consistent=consistent)
+    ]
 
 
 # -- batches and transactions ------------------------------------------------------------------
 
 
 async def batch_execute(
-    db: Context, target: Target[M], statements: Sequence[Statement], *,
+    db: Context,
+    target: Target[M],
+    statements: Sequence[Statement],
+    *,
     consistent: bool = False,
 ) -> list[BatchResult[M]]:
     """Run up to 25 statements in one BatchExecuteStatement: reads or writes, not both.
@@ -354,8 +385,10 @@ async def batch_execute(
             parameters do not match (nothing is sent).
     """
     if len(statements) > MAX_BATCH_STATEMENTS:
-        raise InvalidValue(f"a PartiQL batch holds at most {MAX_BATCH_STATEMENTS} "
-                           f"statements; got {len(statements)}")
+        raise InvalidValue(
+            f"a PartiQL batch holds at most {MAX_BATCH_STATEMENTS} "
+            f"statements; got {len(statements)}"
+        )
     resolved, table = _resolved(db, target)
     requests = [_request(statement, table) for statement in statements]
     for statement in statements:  # refuses partial SELECTs before sending
@@ -364,9 +397,10 @@ async def batch_execute(
         for request in requests:
             request["ConsistentRead"] = True
     answer = await db.send("BatchExecuteStatement", {"Statements": requests}, table=table)
-    return [_batch_result(resolved, statement, response)
-            for statement, response in zip(statements, answer.get("Responses", []),
-                                           strict=True)]
+    return [
+        _batch_result(resolved, statement, response)
+        for statement, response in zip(statements, answer.get("Responses", []), strict=True)
+    ]
 
 
 def _batch_result(
@@ -384,7 +418,10 @@ def _batch_result(
 
 
 async def execute_transaction(
-    db: Context, target: Target[M], statements: Sequence[Statement], *,
+    db: Context,
+    target: Target[M],
+    statements: Sequence[Statement],
+    *,
     token: str | None = None,
 ) -> list[M | None]:
     """Run up to 100 statements as one ExecuteTransaction: all reads, or all writes,
@@ -405,11 +442,14 @@ async def execute_transaction(
         TransactionCanceled: the transaction was cancelled; nothing was applied.
     """
     if len(statements) > MAX_TRANSACTION_STATEMENTS:
-        raise InvalidValue(f"a PartiQL transaction holds at most "
-                           f"{MAX_TRANSACTION_STATEMENTS} statements; got {len(statements)}")
+        raise InvalidValue(
+            f"a PartiQL transaction holds at most "
+            f"{MAX_TRANSACTION_STATEMENTS} statements; got {len(statements)}"
+        )
     resolved, table = _resolved(db, target)
     request: dict[str, Any] = {
-        "TransactStatements": [_request(statement, table) for statement in statements]}
+        "TransactStatements": [_request(statement, table) for statement in statements]
+    }
     for statement in statements:  # refuses partial SELECTs before sending
         _decoder(resolved, statement.text)
     if token is not None:

@@ -31,7 +31,9 @@ SKIP: Any = object()
 
 
 def resolve_target(
-    target: object, index: str | Index | CompiledIndex | None, anchor: object = None,
+    target: object,
+    index: str | Index | CompiledIndex | None,
+    anchor: object = None,
 ) -> ReadTarget:
     """The read target for a model class or a Table, optionally on one of its indexes.
 
@@ -67,8 +69,10 @@ def _anchor(table: Table[Any], anchor: object) -> CompiledModel[Any]:
     compiled = getattr(anchor, "__dynamap__", None)
     if not isinstance(compiled, CompiledModel) or compiled.table is not table:
         models = ", ".join(c.model.__name__ for c in table.compiled)
-        raise TypeError(f"the anchor of a collection read of {table.name!r} must be one of its "
-                        f"models ({models}), got {anchor!r}")
+        raise TypeError(
+            f"the anchor of a collection read of {table.name!r} must be one of its "
+            f"models ({models}), got {anchor!r}"
+        )
     return compiled
 
 
@@ -158,8 +162,10 @@ class ReadTarget:
         model = self.compiled or self.anchor
         missing = [name for name in attribute.fields if key.get(name) is None]
         if missing:
-            raise InvalidKey(f"{model.model.__name__}: the partition key "
-                             f"{attribute.attribute!r} needs {', '.join(missing)}")
+            raise InvalidKey(
+                f"{model.model.__name__}: the partition key "
+                f"{attribute.attribute!r} needs {', '.join(missing)}"
+            )
         value = attribute.value(key, model.codec)
         assert value is not None
         rest = {name: v for name, v in key.items() if name not in attribute.fields}
@@ -214,7 +220,8 @@ class ReadTarget:
                 raise PartialItem(
                     f"index {index.name!r} projects KEYS_ONLY and holds items of "
                     f"{', '.join(declaring)}, which its keys cannot tell apart; project "
-                    "INCLUDE (the entity attribute is always included) or ALL")
+                    "INCLUDE (the entity attribute is always included) or ALL"
+                )
             return None
         return F.attr(self.table.entity_attribute) == self.compiled.entity
 
@@ -255,8 +262,7 @@ class ReadTarget:
             return self.compiled.codec.decode
         return functools.partial(self.decode, projection=projection, unknown=unknown)
 
-    def decode(self, raw: Mapping[str, Any], *, projection: Projection | None,
-               unknown: str) -> Any:
+    def decode(self, raw: Mapping[str, Any], *, projection: Projection | None, unknown: str) -> Any:
         """Decode one item to its model (a `Partial` for a partial read); SKIP, a raw
         dict or an error for items of unknown entities."""
         compiled = self.model_of(raw, unknown)

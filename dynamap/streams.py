@@ -219,7 +219,8 @@ def _model_of(
 
 
 def _image(
-    compiled: CompiledModel[Any] | None, image: Mapping[str, Any] | None,
+    compiled: CompiledModel[Any] | None,
+    image: Mapping[str, Any] | None,
     record: Mapping[str, Any],
 ) -> Any:
     if compiled is None or not image:
@@ -228,8 +229,9 @@ def _image(
         return compiled.from_item(dict(image))
     except (ValidationError, ValueError) as error:
         where = record.get("dynamodb", {}).get("SequenceNumber")
-        raise InvalidValue(f"stream record {where}: the image is no valid "
-                           f"{compiled.model.__name__}: {error}") from error
+        raise InvalidValue(
+            f"stream record {where}: the image is no valid {compiled.model.__name__}: {error}"
+        ) from error
 
 
 def _created_at(value: object) -> datetime | None:
@@ -305,10 +307,12 @@ def _streams_endpoint(db: Context) -> str:
 
 
 async def _open_streams(db: Context) -> Transport:
-    config = replace(db.transport.config, endpoint_url=_streams_endpoint(db),
-                     region=db.transport.region)
-    streams = _StreamsTransport(config, db.retry, max_connections=4,
-                                timeout=db.transport.timeout, http=db.transport.http)
+    config = replace(
+        db.transport.config, endpoint_url=_streams_endpoint(db), region=db.transport.region
+    )
+    streams = _StreamsTransport(
+        config, db.retry, max_connections=4, timeout=db.transport.timeout, http=db.transport.http
+    )
     await streams.open()
     return streams
 
@@ -318,7 +322,10 @@ def _table_of(target: Target[Any]) -> Table[Any]:
 
 
 async def enable_stream(
-    db: Context, target: Target[Any], *, view: StreamView = "NEW_AND_OLD_IMAGES",
+    db: Context,
+    target: Target[Any],
+    *,
+    view: StreamView = "NEW_AND_OLD_IMAGES",
     poll_interval: float = 0.5,
 ) -> str:
     """Turn on the stream of a model's table (or a `Table`), and wait until it is ACTIVE.
@@ -340,8 +347,7 @@ async def enable_stream(
     described = (await db.send("DescribeTable", {"TableName": name}, table=name))["Table"]
     if not described.get("StreamSpecification", {}).get("StreamEnabled"):
         spec = {"StreamEnabled": True, "StreamViewType": view}
-        await db.send("UpdateTable", {"TableName": name, "StreamSpecification": spec},
-                      table=name)
+        await db.send("UpdateTable", {"TableName": name, "StreamSpecification": spec}, table=name)
     while True:
         described = (await db.send("DescribeTable", {"TableName": name}, table=name))["Table"]
         if described.get("TableStatus") == "ACTIVE" and described.get("LatestStreamArn"):
@@ -385,8 +391,12 @@ async def read_stream(
     described = (await db.send("DescribeTable", {"TableName": name}, table=name))["Table"]
     arn = described.get("LatestStreamArn")
     if not arn or not described.get("StreamSpecification", {}).get("StreamEnabled"):
-        raise InvalidRequest(f"table {name!r} has no stream; turn it on with enable_stream()",
-                             operation="DescribeTable", table=name, code="StreamNotEnabled")
+        raise InvalidRequest(
+            f"table {name!r} has no stream; turn it on with enable_stream()",
+            operation="DescribeTable",
+            table=name,
+            code="StreamNotEnabled",
+        )
     streams = await _open_streams(db)
     try:
         reader = _ShardReader(streams, str(arn), start, follow, poll_interval)
@@ -439,8 +449,10 @@ class _ShardReader:
             request["ExclusiveStartShardId"] = last
 
     async def _shard_records(self, shard_id: str, kind: str) -> AsyncIterator[Mapping[str, Any]]:
-        answer = await self.streams.send("GetShardIterator", {
-            "StreamArn": self.arn, "ShardId": shard_id, "ShardIteratorType": kind})
+        answer = await self.streams.send(
+            "GetShardIterator",
+            {"StreamArn": self.arn, "ShardId": shard_id, "ShardIteratorType": kind},
+        )
         iterator = answer.get("ShardIterator")
         while iterator:
             answer = await self.streams.send("GetRecords", {"ShardIterator": iterator})

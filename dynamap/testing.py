@@ -78,8 +78,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type=int,
         help="port of the local DynamoDB of dynamap's fixtures (default: a free one)",
     )
-    parser.addini("dynamap_port", help="port of the local DynamoDB of dynamap's fixtures "
-                  "(overridden by --dynamap-port)", default="")
+    parser.addini(
+        "dynamap_port",
+        help="port of the local DynamoDB of dynamap's fixtures (overridden by --dynamap-port)",
+        default="",
+    )
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -183,8 +186,12 @@ class isolated_session:  # noqa: N801 - used like a function: `async with isolat
         self.bind = bind
         prefix = f"t{uuid.uuid4().hex[:12]}-"
         self.session = Session(
-            endpoint_url=endpoint_url, region="us-east-1", aws_access_key_id="local",
-            aws_secret_access_key="local", table_prefix=prefix, **options,
+            endpoint_url=endpoint_url,
+            region="us-east-1",
+            aws_access_key_id="local",
+            aws_secret_access_key="local",
+            table_prefix=prefix,
+            **options,
         )
 
     async def __aenter__(self) -> Session:
@@ -205,7 +212,8 @@ async def _drop_prefixed(session: Session) -> None:
     names = [n for n in answer.get("TableNames", []) if n.startswith(session.table_prefix)]
     while answer.get("LastEvaluatedTableName"):
         answer = await session.send(
-            "ListTables", {"ExclusiveStartTableName": answer["LastEvaluatedTableName"]})
+            "ListTables", {"ExclusiveStartTableName": answer["LastEvaluatedTableName"]}
+        )
         names += [n for n in answer.get("TableNames", []) if n.startswith(session.table_prefix)]
     for name in names:
         await session.send("DeleteTable", {"TableName": name}, table=name)

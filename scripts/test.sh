@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The test suite: unit tests, then integration tests against DynamoDB Local and moto,
-# the CLI and the examples; then ruff and mypy --strict on the library.
+# the CLI and the examples; then ruff (check and format) and mypy --strict on the library.
 # A full run (no arguments) also measures the coverage of dynamap/ (pytest-cov) and
 # checks the import layers (tests/unit/test_layers.py, part of the unit tests).
 set -euo pipefail
@@ -17,6 +17,7 @@ if [ "$status" = 5 ]; then
 fi
 if [ "$status" = 0 ] && [ "$#" = 0 ]; then
   .venv/bin/ruff check dynamap
+  .venv/bin/ruff format --check dynamap
   .venv/bin/mypy --strict dynamap tests/typing
 fi
 exit "$status"

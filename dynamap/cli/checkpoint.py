@@ -54,8 +54,12 @@ class Checkpoint:
         """
         try:
             data: Any = orjson.loads(path.read_bytes())
-            return cls(model=str(data["model"]), table=str(data["table"]),
-                       rows=int(data["rows"]), written=int(data["written"]))
+            return cls(
+                model=str(data["model"]),
+                table=str(data["table"]),
+                rows=int(data["rows"]),
+                written=int(data["written"]),
+            )
         except FileNotFoundError:
             return None
         except (OSError, orjson.JSONDecodeError, KeyError, TypeError, ValueError) as error:

@@ -41,13 +41,21 @@ class Connection:
 def connection_options(command: F) -> F:
     """Add --endpoint-url, --region, --profile and --prefix; the command gets `connection`."""
     options = [
-        click.option("--prefix", default=None, metavar="TEXT",
-                     help="Table-name prefix, e.g. 'dev-' [default: $DYNAMAP_TABLE_PREFIX]."),
+        click.option(
+            "--prefix",
+            default=None,
+            metavar="TEXT",
+            help="Table-name prefix, e.g. 'dev-' [default: $DYNAMAP_TABLE_PREFIX].",
+        ),
         click.option("--profile", default=None, help="AWS profile for the credential chain."),
         click.option("--region", default=None, help="AWS region [default: $AWS_REGION]."),
-        click.option("--endpoint-url", default=None, metavar="URL",
-                     help="DynamoDB endpoint, e.g. http://127.0.0.1:8000 "
-                          "[default: $AWS_ENDPOINT_URL_DYNAMODB, else AWS]."),
+        click.option(
+            "--endpoint-url",
+            default=None,
+            metavar="URL",
+            help="DynamoDB endpoint, e.g. http://127.0.0.1:8000 "
+            "[default: $AWS_ENDPOINT_URL_DYNAMODB, else AWS].",
+        ),
     ]
     for option in options:
         command = option(command)
@@ -74,8 +82,10 @@ async def open_session(connection: Connection) -> AsyncIterator[Session]:
         SessionError: no region is configured.
     """
     session = Session(
-        endpoint_url=connection.endpoint_url, region=connection.region,
-        profile=connection.profile, table_prefix=connection.prefix,
+        endpoint_url=connection.endpoint_url,
+        region=connection.region,
+        profile=connection.profile,
+        table_prefix=connection.prefix,
     )
     async with session:
         await _check_reachable(session.transport.endpoint_url)
@@ -89,7 +99,8 @@ async def _check_reachable(url: str) -> None:
     port = parts.port or (443 if parts.scheme == "https" else 80)
     try:
         _, writer = await asyncio.wait_for(
-            asyncio.open_connection(parts.hostname, port), CONNECT_TIMEOUT)
+            asyncio.open_connection(parts.hostname, port), CONNECT_TIMEOUT
+        )
     except (OSError, TimeoutError) as error:
         reason = _reason(error)
         raise CommandError(

@@ -60,8 +60,13 @@ def progress_bar(unit: str = "rows") -> Progress:
     """A progress bar with count, rate and elapsed time, for a known total."""
     console = status_console()
     return Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-        RateColumn(unit), TimeElapsedColumn(), console=console, transient=True,
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        RateColumn(unit),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
         disable=not console.is_terminal,
     )
 
@@ -70,7 +75,12 @@ def counter(unit: str = "items") -> Progress:
     """A spinner with count, rate and elapsed time, for an unknown total."""
     console = status_console()
     return Progress(
-        SpinnerColumn(), TextColumn("{task.description}"),
-        TextColumn("{task.completed:,.0f} " + unit), RateColumn(unit), TimeElapsedColumn(),
-        console=console, transient=True, disable=not console.is_terminal,
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        TextColumn("{task.completed:,.0f} " + unit),
+        RateColumn(unit),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        disable=not console.is_terminal,
     )

@@ -81,8 +81,10 @@ def _hint(error: BaseException) -> str:
     if isinstance(error, TableNotFound):
         return "create it with `dynamap create-tables TARGET` (with the same --prefix)"
     if isinstance(error, ConnectionFailed):
-        return ("is the server running? Start one with `dynamap local`, or check "
-                "--endpoint-url / AWS_ENDPOINT_URL_DYNAMODB")
+        return (
+            "is the server running? Start one with `dynamap local`, or check "
+            "--endpoint-url / AWS_ENDPOINT_URL_DYNAMODB"
+        )
     if isinstance(error, AccessDenied) and error.code != "NoCredentials":
         return "check the AWS credentials (AWS_PROFILE, AWS_ACCESS_KEY_ID) and their permissions"
     if isinstance(error, SessionError) and "region" in str(error):

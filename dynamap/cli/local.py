@@ -25,14 +25,28 @@ ENGINES = ("auto", "dynamodb-local", "moto")
 
 
 @click.command("local")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535),
-              help="Port on 127.0.0.1 to listen on.")
-@click.option("--engine", type=click.Choice(ENGINES), default="auto", show_default=True,
-              help="DynamoDB Local (needs Java), moto, or auto: DynamoDB Local when Java "
-                   "is installed, else moto.")
-@click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path),
-              default=None, help="Keep the tables in this directory (DynamoDB Local only); "
-                                 "default: in memory.")
+@click.option(
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(1, 65535),
+    help="Port on 127.0.0.1 to listen on.",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(ENGINES),
+    default="auto",
+    show_default=True,
+    help="DynamoDB Local (needs Java), moto, or auto: DynamoDB Local when Java "
+    "is installed, else moto.",
+)
+@click.option(
+    "--data",
+    "data_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="Keep the tables in this directory (DynamoDB Local only); default: in memory.",
+)
 def local(port: int, engine: str, data_dir: Path | None) -> None:
     """Run a local DynamoDB until Ctrl-C.
 
@@ -69,8 +83,7 @@ def _serve_until_signalled() -> None:
     def handle(signum: int, frame: FrameType | None) -> None:
         stop.set()
 
-    previous = {number: signal.signal(number, handle)
-                for number in (signal.SIGINT, signal.SIGTERM)}
+    previous = {number: signal.signal(number, handle) for number in (signal.SIGINT, signal.SIGTERM)}
     try:
         while not stop.wait(0.5):
             pass

@@ -26,8 +26,15 @@ from pydantic.fields import FieldInfo
 from dynamap._compiler import compiled_of
 from dynamap.migrate.store import item_key
 
-__all__ = ["DUPLICATE_CHOICES", "NULL_CHOICES", "DuplicateFinder", "NullPolicy", "NullRejected",
-           "Nulls", "unknown_fields"]
+__all__ = [
+    "DUPLICATE_CHOICES",
+    "NULL_CHOICES",
+    "DuplicateFinder",
+    "NullPolicy",
+    "NullRejected",
+    "Nulls",
+    "unknown_fields",
+]
 
 Nulls = Literal["absent", "default", "keep"]
 NULL_CHOICES = ("absent", "default", "keep")
@@ -39,8 +46,9 @@ class NullRejected(ValueError):  # noqa: N818 - the row's reason, not a failure
 
 
 #: Factories whose every value is the same (an empty container, a zero).
-_CONSTANT_FACTORIES: frozenset[Any] = frozenset({list, dict, set, tuple, frozenset, str, int,
-                                                 float, bool, Decimal})
+_CONSTANT_FACTORIES: frozenset[Any] = frozenset(
+    {list, dict, set, tuple, frozenset, str, int, float, bool, Decimal}
+)
 
 
 def _made_per_call(info: FieldInfo) -> bool:
@@ -77,15 +85,18 @@ class NullPolicy:
             if self.mode == "absent" and _made_per_call(info):
                 raise NullRejected(
                     f"{key} is NULL, and its default would be made at import time; pass "
-                    "--nulls default to accept that, or give the row a value")
+                    "--nulls default to accept that, or give the row a value"
+                )
             del result[key]
             self.filled[key] += 1
         return result
 
     def lines(self) -> list[str]:
         """One line per field whose NULLs were filled with the model's default."""
-        return [f"  {key}: {count:,} NULLs, the model's default"
-                for key, count in sorted(self.filled.items())]
+        return [
+            f"  {key}: {count:,} NULLs, the model's default"
+            for key, count in sorted(self.filled.items())
+        ]
 
 
 @dataclass(slots=True)
@@ -107,8 +118,11 @@ class DuplicateFinder:
         self.lines[number] = line
         if any(claim in self.poisoned for claim in claims):
             return "same key or unique value as rejected duplicates"
-        rivals = {self.claims[c]: c[0] for c in claims
-                  if c in self.claims and self.claims[c] not in self.dropped}
+        rivals = {
+            self.claims[c]: c[0]
+            for c in claims
+            if c in self.claims and self.claims[c] not in self.dropped
+        }
         if rivals and self.mode == "first":
             other, what = next(iter(rivals.items()))
             return f"same {what} as line {self.lines[other]}, which is kept"
@@ -162,6 +176,6 @@ def unknown_fields(model: type[BaseModel], data: Any, prefix: str = "") -> list[
         inner, listed = _submodel(info.annotation)
         if inner is None:
             continue
-        for item in (value if listed and isinstance(value, list) else [value]):
+        for item in value if listed and isinstance(value, list) else [value]:
             unknown += unknown_fields(inner, item, f"{path}{'[]' if listed else ''}.")
     return sorted(set(unknown))

@@ -112,7 +112,9 @@ def read_rows(path: Path, file_format: Format) -> Iterator[Row]:
         CommandError: the file is malformed; the message names the line.
     """
     readers: dict[str, Callable[[Path], Iterator[Row]]] = {
-        "json": _json_array, "jsonl": _json_lines, "csv": _csv_rows,
+        "json": _json_array,
+        "jsonl": _json_lines,
+        "csv": _csv_rows,
     }
     return readers[file_format](path)
 
@@ -145,8 +147,9 @@ def _json_lines(path: Path) -> Iterator[Row]:
             try:
                 data: Any = orjson.loads(text)
             except orjson.JSONDecodeError as error:
-                data = Unreadable(f"not valid JSON ({error})",
-                                  text.decode("utf-8", "replace").rstrip("\n"))
+                data = Unreadable(
+                    f"not valid JSON ({error})", text.decode("utf-8", "replace").rstrip("\n")
+                )
             yield Row(number, line_number, data)
 
 
@@ -154,8 +157,7 @@ def _csv_rows(path: Path) -> Iterator[Row]:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as error:
-        raise CommandError(f"{path} is not UTF-8 text ({error}); re-save it as UTF-8") \
-            from error
+        raise CommandError(f"{path} is not UTF-8 text ({error}); re-save it as UTF-8") from error
     rows = parse_csv(text)
     header = next(rows, None)
     if header is None:
@@ -169,8 +171,7 @@ def _csv_data(names: list[str], row: CsvRow) -> Any:
     if row.problem is not None:
         return Unreadable(row.problem, row.text)
     if len(row.cells) != len(names):
-        return Unreadable(f"the row has {len(row.cells)} cells, the header {len(names)}",
-                          row.text)
+        return Unreadable(f"the row has {len(row.cells)} cells, the header {len(names)}", row.text)
     return dict(zip(names, row.cells, strict=True))
 
 
@@ -193,8 +194,15 @@ def prepare(data: Any, renames: Sequence[tuple[str, str]]) -> dict[str, Any]:
 
 
 def _json_kind(value: Any) -> str:
-    kinds = {dict: "object", list: "array", str: "string", bool: "boolean", int: "number",
-             float: "number", type(None): "null"}
+    kinds = {
+        dict: "object",
+        list: "array",
+        str: "string",
+        bool: "boolean",
+        int: "number",
+        float: "number",
+        type(None): "null",
+    }
     return kinds.get(type(value), type(value).__name__)
 
 
@@ -206,7 +214,7 @@ def from_extended_json(value: Any) -> Any:
     """
     if isinstance(value, dict):
         if len(value) == 1:
-            (key, inner), = value.items()
+            ((key, inner),) = value.items()
             convert = _WRAPPERS.get(key)
             if convert is not None:
                 return _unwrap(key, inner, convert)
@@ -229,7 +237,7 @@ def _date(inner: Any) -> datetime:
     if isinstance(inner, int) and not isinstance(inner, bool):
         return _EPOCH + timedelta(milliseconds=inner)
     if not isinstance(inner, str):
-        raise TypeError("expected an ISO-8601 string or {\"$numberLong\": milliseconds}")
+        raise TypeError('expected an ISO-8601 string or {"$numberLong": milliseconds}')
     parsed = datetime.fromisoformat(inner)
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 

@@ -41,18 +41,36 @@ TARGETS = click.argument("targets", nargs=-1, required=True, metavar="TARGET..."
 @click.command("create-tables")
 @TARGETS
 @connection_options
-@click.option("--billing-mode", type=click.Choice(BILLING_MODES),
-              help="Override the tables' billing mode for this run.")
-@click.option("--dry-run", is_flag=True,
-              help="Print the CreateTable requests (one JSON document per table) instead.")
-@click.option("--format", "output_format", type=click.Choice(FORMATS), default=None,
-              help="What --dry-run prints [default: json]; implies --dry-run.")
-@click.option("--replace-indexes", is_flag=True,
-              help="Delete and re-create GSIs whose keys or projection differ from the "
-                   "models (queries on them fail until they are ACTIVE again).")
+@click.option(
+    "--billing-mode",
+    type=click.Choice(BILLING_MODES),
+    help="Override the tables' billing mode for this run.",
+)
+@click.option(
+    "--dry-run",
+    is_flag=True,
+    help="Print the CreateTable requests (one JSON document per table) instead.",
+)
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(FORMATS),
+    default=None,
+    help="What --dry-run prints [default: json]; implies --dry-run.",
+)
+@click.option(
+    "--replace-indexes",
+    is_flag=True,
+    help="Delete and re-create GSIs whose keys or projection differ from the "
+    "models (queries on them fail until they are ACTIVE again).",
+)
 def create_tables(
-    targets: tuple[str, ...], billing_mode: str | None, dry_run: bool,
-    output_format: str | None, replace_indexes: bool, **options: Any,
+    targets: tuple[str, ...],
+    billing_mode: str | None,
+    dry_run: bool,
+    output_format: str | None,
+    replace_indexes: bool,
+    **options: Any,
 ) -> None:
     """Create the tables of the models in TARGET, or bring them in line.
 
@@ -108,15 +126,19 @@ def _note_ttl(schemas: Sequence[TableSchema], output_format: str, prefix: str) -
         return
     for schema in schemas:
         if schema.settings.point_in_time_recovery:
-            note(f"note: CreateTable cannot turn on point-in-time recovery; after creating "
-                 f"the table run `aws dynamodb update-continuous-backups --table-name "
-                 f"{schema.physical_name(prefix)} --point-in-time-recovery-specification "
-                 "PointInTimeRecoveryEnabled=true`")
+            note(
+                f"note: CreateTable cannot turn on point-in-time recovery; after creating "
+                f"the table run `aws dynamodb update-continuous-backups --table-name "
+                f"{schema.physical_name(prefix)} --point-in-time-recovery-specification "
+                "PointInTimeRecoveryEnabled=true`"
+            )
         if schema.ttl_attribute:
-            note(f"note: CreateTable cannot enable TTL; after creating the table run `aws "
-                 f"dynamodb update-time-to-live --table-name {schema.physical_name(prefix)} "
-                 f"--time-to-live-specification Enabled=true,AttributeName="
-                 f"{schema.ttl_attribute}`")
+            note(
+                f"note: CreateTable cannot enable TTL; after creating the table run `aws "
+                f"dynamodb update-time-to-live --table-name {schema.physical_name(prefix)} "
+                f"--time-to-live-specification Enabled=true,AttributeName="
+                f"{schema.ttl_attribute}`"
+            )
 
 
 async def _create(
@@ -135,18 +157,26 @@ async def _create(
         console = status_console()
         for table_plan in pending:
             with console.status(f"{table_plan.name}: starting") as status:
+
                 def say(message: str, status: Any = status) -> None:
                     status.update(f"{message}, waiting until ACTIVE")
 
-                await apply_plan(db.transport, table_plan, prefix=db.table_prefix, progress=say,
-                                 replace_indexes=replace_indexes)
+                await apply_plan(
+                    db.transport,
+                    table_plan,
+                    prefix=db.table_prefix,
+                    progress=say,
+                    replace_indexes=replace_indexes,
+                )
             echo(f"{table_plan.name}:")
             for line in plan_lines(table_plan):
                 echo(f"  {line}")
             echo("  ACTIVE")
     elapsed = time.monotonic() - started
-    echo(f"done: {_count(len(pending), 'table')} changed, "
-         f"{len(plans) - len(pending)} already up to date ({elapsed:.1f} s)")
+    echo(
+        f"done: {_count(len(pending), 'table')} changed, "
+        f"{len(plans) - len(pending)} already up to date ({elapsed:.1f} s)"
+    )
 
 
 async def _plans(db: Session, schemas: Sequence[TableSchema]) -> list[TablePlan]:
@@ -158,18 +188,21 @@ def _refuse_conflicts(plans: Sequence[TablePlan], replace_indexes: bool) -> None
         if table_plan.conflicts:
             raise CommandError(
                 f"table {table_plan.name} exists but cannot be changed to match the models: "
-                + "; ".join(table_plan.conflicts) + " (it needs a new table: create one and "
+                + "; ".join(table_plan.conflicts)
+                + " (it needs a new table: create one and "
                 "migrate with `dynamap export` / `dynamap import --restore`)"
             )
         manual = [drift.what for drift in table_plan.of_kind(MANUAL)]
         if manual:
-            raise CommandError(f"table {table_plan.name} needs a step by hand: "
-                               + "; ".join(manual))
+            raise CommandError(
+                f"table {table_plan.name} needs a step by hand: " + "; ".join(manual)
+            )
         replace = [drift.what for drift in table_plan.of_kind(REPLACE_INDEX)]
         if replace and not replace_indexes:
             raise CommandError(
                 f"table {table_plan.name} has indexes that differ from the models: "
-                + "; ".join(replace) + "; run create-tables with --replace-indexes to delete "
+                + "; ".join(replace)
+                + "; run create-tables with --replace-indexes to delete "
                 "and re-create them"
             )
 
@@ -212,8 +245,10 @@ def plan(targets: tuple[str, ...], **options: Any) -> None:
         echo(f"  apply them with: dynamap create-tables {' '.join(targets)}")
     stuck = [table_plan.name for table_plan in pending if table_plan.conflicts]
     if stuck:
-        echo(f"  {', '.join(stuck)} cannot be changed in place (!): create new tables and "
-             "migrate with `dynamap export` / `dynamap import`")
+        echo(
+            f"  {', '.join(stuck)} cannot be changed in place (!): create new tables and "
+            "migrate with `dynamap export` / `dynamap import`"
+        )
     raise click.exceptions.Exit(EXIT_ATTENTION)
 
 
@@ -243,11 +278,14 @@ def plan_lines(table_plan: TablePlan) -> list[str]:
     elif table_plan.conflicts:
         return [f"! {conflict}" for conflict in table_plan.conflicts]
     else:
-        lines = [f"+ add index {index.name} ({_index_text(index)})"
-                 for index in table_plan.add_indexes]
+        lines = [
+            f"+ add index {index.name} ({_index_text(index)})" for index in table_plan.add_indexes
+        ]
         lines += [f"~ {drift.what}" for drift in table_plan.of_kind(UPDATE)]
-        lines += [f"! {drift.what} (create-tables --replace-indexes re-creates it)"
-                  for drift in table_plan.of_kind(REPLACE_INDEX)]
+        lines += [
+            f"! {drift.what} (create-tables --replace-indexes re-creates it)"
+            for drift in table_plan.of_kind(REPLACE_INDEX)
+        ]
         lines += [f"! {drift.what}" for drift in table_plan.of_kind(MANUAL)]
     if table_plan.enable_ttl:
         lines.append(f"+ enable TTL on {table_plan.enable_ttl}")
@@ -274,8 +312,12 @@ def _index_text(index: Any) -> str:
 @click.command("describe")
 @TARGETS
 @connection_options
-@click.option("--count", "exact", is_flag=True,
-              help="Count items with a scan (exact, but reads the whole table).")
+@click.option(
+    "--count",
+    "exact",
+    is_flag=True,
+    help="Count items with a scan (exact, but reads the whole table).",
+)
 def describe(targets: tuple[str, ...], exact: bool, **options: Any) -> None:
     """Show the live tables: keys, indexes, TTL, item counts.
 
@@ -288,9 +330,7 @@ def describe(targets: tuple[str, ...], exact: bool, **options: Any) -> None:
         echo(block)
 
 
-async def _describe_all(
-    connection: Connection, tables: Sequence[Table], exact: bool
-) -> list[str]:
+async def _describe_all(connection: Connection, tables: Sequence[Table], exact: bool) -> list[str]:
     async with open_session(connection) as db:
         return [await _describe_one(db, table, exact) for table in tables]
 
@@ -298,30 +338,37 @@ async def _describe_all(
 async def _describe_one(db: Session, table: Table, exact: bool) -> str:
     name = db.table_name(table)
     live = await describe_table(db.transport, name)
-    models = ", ".join(f"{c.model.__name__} ({table.entity_attribute}={c.entity!r})"
-                       for c in table.compiled)
+    models = ", ".join(
+        f"{c.model.__name__} ({table.entity_attribute}={c.entity!r})" for c in table.compiled
+    )
     if live is None:
-        return (f"{name}: does not exist (create it with `dynamap create-tables`)\n"
-                f"  models: {models}")
+        return (
+            f"{name}: does not exist (create it with `dynamap create-tables`)\n  models: {models}"
+        )
     count = await _exact_count(db, name) if exact else int(live.get("ItemCount", 0))
     billing = live.get("BillingModeSummary", {}).get("BillingMode", "PROVISIONED")
     counted = "items" if exact else "items (approximate)"
-    lines = [f"{name}: {live.get('TableStatus')}, {billing}, {count:,} {counted}, "
-             f"{int(live.get('TableSizeBytes', 0)):,} bytes",
-             f"  models: {models}",
-             f"  key: {_live_keys(live['KeySchema'], live)}"]
+    lines = [
+        f"{name}: {live.get('TableStatus')}, {billing}, {count:,} {counted}, "
+        f"{int(live.get('TableSizeBytes', 0)):,} bytes",
+        f"  models: {models}",
+        f"  key: {_live_keys(live['KeySchema'], live)}",
+    ]
     for kind, entry in _live_indexes(live):
         status = entry.get("IndexStatus", "ACTIVE")
         projection = entry.get("Projection", {}).get("ProjectionType", "ALL")
-        lines.append(f"  {kind} {entry['IndexName']}: {_live_keys(entry['KeySchema'], live)}, "
-                     f"projection {projection}, {status}")
+        lines.append(
+            f"  {kind} {entry['IndexName']}: {_live_keys(entry['KeySchema'], live)}, "
+            f"projection {projection}, {status}"
+        )
     lines.append(f"  TTL: {await _ttl_text(db, name)}")
     return "\n".join(lines)
 
 
 def _live_indexes(live: dict[str, Any]) -> list[tuple[str, dict[str, Any]]]:
-    return ([("GSI", entry) for entry in live.get("GlobalSecondaryIndexes", [])]
-            + [("LSI", entry) for entry in live.get("LocalSecondaryIndexes", [])])
+    return [("GSI", entry) for entry in live.get("GlobalSecondaryIndexes", [])] + [
+        ("LSI", entry) for entry in live.get("LocalSecondaryIndexes", [])
+    ]
 
 
 def _live_keys(key_schema: list[dict[str, str]], live: dict[str, Any]) -> str:
@@ -366,8 +413,7 @@ def drop_tables(targets: tuple[str, ...], yes: bool, **options: Any) -> None:
     connection = connection_from(options)
     tables = load_targets(targets).tables
     if not yes:
-        names = ", ".join(schema_of(table).physical_name(_prefix(connection))
-                          for table in tables)
+        names = ", ".join(schema_of(table).physical_name(_prefix(connection)) for table in tables)
         raise CommandError(
             f"refusing to drop {names} without --yes: dropping deletes the tables and "
             "every item in them; add --yes if that is what you want"

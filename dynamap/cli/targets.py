@@ -66,8 +66,7 @@ def load_model(spec: str) -> type[Any]:
     module_part, _, name = spec.rpartition(":")
     if not module_part or not name.isidentifier():
         raise CommandError(
-            f"{spec!r} does not name a model: write it as module:Class, e.g. "
-            "myapp.models:Page"
+            f"{spec!r} does not name a model: write it as module:Class, e.g. myapp.models:Page"
         )
     module = _import_one(module_part)
     found = getattr(module, name, None)
@@ -75,8 +74,7 @@ def load_model(spec: str) -> type[Any]:
         raise CommandError(f"{module.__name__} has no attribute {name!r}; check the class name")
     if not _is_model(found):
         raise CommandError(
-            f"{spec} is not a dynamap model (a subclass of dynamap.Model declared with "
-            "table=...)"
+            f"{spec} is not a dynamap model (a subclass of dynamap.Model declared with table=...)"
         )
     model: type[Any] = found
     return model
@@ -105,8 +103,10 @@ def _submodules(package: ModuleType) -> Iterable[ModuleType]:
     path = getattr(package, "__path__", None)
     if path is None:
         return []
-    names = [info.name for info in pkgutil.walk_packages(path, prefix=f"{package.__name__}.",
-                                                         onerror=_walk_error)]
+    names = [
+        info.name
+        for info in pkgutil.walk_packages(path, prefix=f"{package.__name__}.", onerror=_walk_error)
+    ]
     return [_import_module(name) for name in names if not name.endswith(".__main__")]
 
 
@@ -170,8 +170,11 @@ def _import_module(name: str) -> ModuleType:
         return importlib.import_module(name)
     except ModuleNotFoundError as error:
         if error.name and (name == error.name or name.startswith(f"{error.name}.")):
-            hint = ("run the command from your project's root, or give a file path"
-                    if "." not in error.name else "check the module's name")
+            hint = (
+                "run the command from your project's root, or give a file path"
+                if "." not in error.name
+                else "check the module's name"
+            )
             raise CommandError(
                 f"cannot import {name!r}: no module named {error.name!r}; {hint}"
             ) from error
@@ -179,9 +182,7 @@ def _import_module(name: str) -> ModuleType:
     except CommandError:
         raise
     except Exception as error:
-        raise CommandError(
-            f"importing {name} failed: {type(error).__name__}: {error}"
-        ) from error
+        raise CommandError(f"importing {name} failed: {type(error).__name__}: {error}") from error
 
 
 def _add_working_directory() -> None:

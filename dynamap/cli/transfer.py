@@ -132,28 +132,69 @@ class _Job:
 @click.argument("model", metavar="MODEL")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @connection_options
-@click.option("--format", "file_format", type=click.Choice(FORMATS), default="auto",
-              show_default=True, help="The file's format; auto goes by suffix and content.")
-@click.option("--map", "mappings", multiple=True, metavar="OLD=NEW",
-              help="Rename a field of the file before validation (repeatable), e.g. _id=id.")
-@click.option("--rejects", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Where rows the model refuses go [default: FILE.rejects.jsonl].")
-@click.option("--resume", is_flag=True,
-              help="Skip the rows an interrupted import of FILE already wrote.")
-@click.option("--concurrency", default=8, show_default=True, type=click.IntRange(1, 64),
-              help="Batch writes in flight at once.")
-@click.option("--nulls", type=click.Choice(NULL_CHOICES), default="absent", show_default=True,
-              help="NULL cells: absent (a constant default applies; a default made at "
-                   "import time rejects the row), default (any model default), keep (None).")
-@click.option("--duplicates", type=click.Choice(DUPLICATE_CHOICES), default="first",
-              show_default=True,
-              help="Rows with the same key: keep the first, the last, or reject them all.")
-@click.option("--restore", is_flag=True,
-              help="Write items exactly as the file has them (version and timestamps "
-                   "kept), e.g. to load a `dynamap export`.")
+@click.option(
+    "--format",
+    "file_format",
+    type=click.Choice(FORMATS),
+    default="auto",
+    show_default=True,
+    help="The file's format; auto goes by suffix and content.",
+)
+@click.option(
+    "--map",
+    "mappings",
+    multiple=True,
+    metavar="OLD=NEW",
+    help="Rename a field of the file before validation (repeatable), e.g. _id=id.",
+)
+@click.option(
+    "--rejects",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Where rows the model refuses go [default: FILE.rejects.jsonl].",
+)
+@click.option(
+    "--resume", is_flag=True, help="Skip the rows an interrupted import of FILE already wrote."
+)
+@click.option(
+    "--concurrency",
+    default=8,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Batch writes in flight at once.",
+)
+@click.option(
+    "--nulls",
+    type=click.Choice(NULL_CHOICES),
+    default="absent",
+    show_default=True,
+    help="NULL cells: absent (a constant default applies; a default made at "
+    "import time rejects the row), default (any model default), keep (None).",
+)
+@click.option(
+    "--duplicates",
+    type=click.Choice(DUPLICATE_CHOICES),
+    default="first",
+    show_default=True,
+    help="Rows with the same key: keep the first, the last, or reject them all.",
+)
+@click.option(
+    "--restore",
+    is_flag=True,
+    help="Write items exactly as the file has them (version and timestamps "
+    "kept), e.g. to load a `dynamap export`.",
+)
 def import_(
-    model: str, file: Path, file_format: str, mappings: tuple[str, ...], rejects: Path | None,
-    resume: bool, concurrency: int, nulls: Nulls, duplicates: str, restore: bool,
+    model: str,
+    file: Path,
+    file_format: str,
+    mappings: tuple[str, ...],
+    rejects: Path | None,
+    resume: bool,
+    concurrency: int,
+    nulls: Nulls,
+    duplicates: str,
+    restore: bool,
     **options: Any,
 ) -> None:
     """Import a JSON, JSON Lines or CSV file as MODEL items.
@@ -168,11 +209,15 @@ def import_(
     if restore:
         _check_restorable(model_class)
     job = _Job(
-        source=file, file_format=detect_format(file, file_format),
+        source=file,
+        file_format=detect_format(file, file_format),
         validate=_Validator(model_class, _renames(mappings), NullPolicy(model_class, nulls)),
         spec=model_spec(model_class),
         rejects=rejects or file.with_name(file.name + ".rejects.jsonl"),
-        concurrency=concurrency, resume=resume, duplicates=duplicates, restore=restore,
+        concurrency=concurrency,
+        resume=resume,
+        duplicates=duplicates,
+        restore=restore,
     )
     job.checkpoint = _saved_progress(job)
     survey = _survey(job)
@@ -210,8 +255,10 @@ def _renames(mappings: Sequence[str]) -> list[tuple[str, str]]:
 def _saved_progress(job: _Job) -> Checkpoint | None:
     if not job.resume:
         if job.progress_path.exists():
-            note(f"note: {job.progress_path} records an interrupted import; starting over "
-                 "(pass --resume to continue it instead)")
+            note(
+                f"note: {job.progress_path} records an interrupted import; starting over "
+                "(pass --resume to continue it instead)"
+            )
         return None
     saved = Checkpoint.load(job.progress_path)
     if saved is None:
@@ -316,7 +363,11 @@ async def _write_rows(
 
 
 async def _flush(
-    db: Session, job: _Job, checkpoint: Checkpoint, chunk: list[BaseModel], done: int,
+    db: Session,
+    job: _Job,
+    checkpoint: Checkpoint,
+    chunk: list[BaseModel],
+    done: int,
     advance: Callable[[int], object],
 ) -> None:
     if chunk:
@@ -344,16 +395,18 @@ async def _write_chunk(db: Session, job: _Job, chunk: list[BaseModel]) -> None:
         await asyncio.gather(*(put(instance) for instance in chunk))
     elif job.restore:
         table = db.table_name(job.validate.model)
-        await write_items(db, table, [compiled.to_item(item) for item in chunk],
-                          concurrency=job.concurrency)
+        await write_items(
+            db, table, [compiled.to_item(item) for item in chunk], concurrency=job.concurrency
+        )
     else:
         await db.put_many(chunk, concurrency=job.concurrency)
 
 
 def _resume_hint(job: _Job) -> str:
     written = job.checkpoint.written if job.checkpoint else 0
-    return (f"{written:,} rows are written; run the same command with --resume to "
-            "continue after them")
+    return (
+        f"{written:,} rows are written; run the same command with --resume to continue after them"
+    )
 
 
 def _interrupted(job: _Job) -> str:
@@ -369,8 +422,10 @@ def _summarize(job: _Job, survey: _Survey, written: int, elapsed: float) -> None
     if survey.rejected:
         echo(f"rejected {survey.rejected:,} of {survey.rows:,} rows: see {job.rejects}")
     if survey.duplicates:
-        echo(f"duplicates: {survey.duplicates:,} rows share a key with another row and were "
-             f"not written (--duplicates {job.duplicates}): see {job.rejects}")
+        echo(
+            f"duplicates: {survey.duplicates:,} rows share a key with another row and were "
+            f"not written (--duplicates {job.duplicates}): see {job.rejects}"
+        )
     if survey.unknown:
         echo("not imported, the model has no such field:")
     for name, count in sorted(survey.unknown.items()):
@@ -386,11 +441,20 @@ def _summarize(job: _Job, survey: _Survey, written: int, elapsed: float) -> None
 
 @click.command("export")
 @click.argument("target", metavar="TARGET|MODEL")
-@click.option("--out", required=True, type=click.Path(path_type=Path),
-              help="The .jsonl file to write; a directory when the target has several "
-                   "models (one MODEL.jsonl each).")
-@click.option("--segments", default=4, show_default=True, type=click.IntRange(1, 1000),
-              help="Parallel scan segments.")
+@click.option(
+    "--out",
+    required=True,
+    type=click.Path(path_type=Path),
+    help="The .jsonl file to write; a directory when the target has several "
+    "models (one MODEL.jsonl each).",
+)
+@click.option(
+    "--segments",
+    default=4,
+    show_default=True,
+    type=click.IntRange(1, 1000),
+    help="Parallel scan segments.",
+)
 @connection_options
 def export(target: str, out: Path, segments: int, **options: Any) -> None:
     """Export items to JSON Lines (readable by import).
@@ -436,8 +500,9 @@ def _export_plan(target: str, out: Path) -> _ExportPlan:
     names = [model.__name__ for model in models]
     clash = sorted({name for name in names if names.count(name) > 1})
     if clash:
-        raise CommandError(f"several models are named {', '.join(clash)}; export each as "
-                           "module:Class")
+        raise CommandError(
+            f"several models are named {', '.join(clash)}; export each as module:Class"
+        )
     return _ExportPlan(tables, {m: out / f"{m.__name__}.jsonl" for m in models}, True)
 
 

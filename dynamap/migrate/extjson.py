@@ -37,8 +37,13 @@ def decode_extended_json(value: Any) -> Any:
             key, convert = wrapped
             try:
                 return convert(value)
-            except (ValueError, TypeError, InvalidOperation, OverflowError,
-                    binascii.Error) as error:
+            except (
+                ValueError,
+                TypeError,
+                InvalidOperation,
+                OverflowError,
+                binascii.Error,
+            ) as error:
                 raise ExtendedJsonError(f"bad {key} value {value[key]!r}: {error}") from None
         return {name: decode_extended_json(item) for name, item in value.items()}
     if isinstance(value, list):

@@ -166,8 +166,10 @@ class Entity:
 
     def __post_init__(self) -> None:
         if self.duplicates not in DUPLICATE_POLICIES:
-            raise MappingError(f"{self.name}: duplicates must be one of "
-                               f"{DUPLICATE_POLICIES}, not {self.duplicates!r}")
+            raise MappingError(
+                f"{self.name}: duplicates must be one of "
+                f"{DUPLICATE_POLICIES}, not {self.duplicates!r}"
+            )
         for target, spec in self.fields.items():
             if not target or not _spec(spec).source:
                 raise MappingError(f"{self.name}: a mapping needs a target and a source path")
@@ -205,8 +207,7 @@ def utc_datetime(value: Any) -> datetime:
     return moment if moment.tzinfo is not None else moment.replace(tzinfo=UTC)
 
 
-def map_record(entity: Entity, data: dict[str, Any], context: Context
-               ) -> dict[str, Any] | Skip:
+def map_record(entity: Entity, data: dict[str, Any], context: Context) -> dict[str, Any] | Skip:
     """The document (stored names) a source record maps to.
 
     Raises:
@@ -244,4 +245,3 @@ def _converted(target: str, spec: Field, value: Any) -> Any:
         raise
     except (ValueError, TypeError, KeyError) as error:
         raise Reject(f"{spec.source}: {error}") from None
-

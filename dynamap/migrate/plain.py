@@ -38,7 +38,7 @@ def decode_item(item: dict[str, Any]) -> dict[str, Any]:
 
 def decode_attribute(value: dict[str, Any]) -> Any:
     """One DynamoDB JSON attribute value as a plain value."""
-    (kind, inner), = value.items()
+    ((kind, inner),) = value.items()
     if kind == "S":
         return inner
     if kind == "N":
@@ -95,8 +95,9 @@ def same_value(expected: Any, stored: Any) -> bool:
     if stored is MISSING:
         return False
     if isinstance(stored, set):
-        return isinstance(expected, list | tuple | set) and \
-            {_scalar(item) for item in expected} == {_scalar(item) for item in stored}
+        return isinstance(expected, list | tuple | set) and {
+            _scalar(item) for item in expected
+        } == {_scalar(item) for item in stored}
     if isinstance(expected, bool) or isinstance(stored, bool):
         return _boolean(expected) is not None and _boolean(expected) == _boolean(stored)
     if isinstance(expected, datetime) or isinstance(stored, datetime):

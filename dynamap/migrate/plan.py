@@ -35,13 +35,16 @@ class Planned:
 
 def describe_validation(error: ValidationError) -> str:
     """A pydantic error in one line: `field: problem; field: problem`."""
-    return "; ".join(f"{'.'.join(str(p) for p in issue['loc']) or 'record'}: {issue['msg']}"
-                     for issue in error.errors(include_url=False))
+    return "; ".join(
+        f"{'.'.join(str(p) for p in issue['loc']) or 'record'}: {issue['msg']}"
+        for issue in error.errors(include_url=False)
+    )
 
 
 class _Planner:
-    def __init__(self, entity: Entity, report: EntityReport, now: datetime,
-                 known: dict[str, set[Any]]) -> None:
+    def __init__(
+        self, entity: Entity, report: EntityReport, now: datetime, known: dict[str, set[Any]]
+    ) -> None:
         self.entity, self.report, self.now, self.known = entity, report, now, known
         self.compiled = compiled_of(entity.model)
         self.planned: list[Planned] = []
@@ -53,8 +56,9 @@ class _Planner:
     def add(self, record: Record) -> None:
         self.report.read += 1
         if record.data is None:
-            self.report.rejected.append(Problem(record.where, record.problem or "unreadable",
-                                                record.raw))
+            self.report.rejected.append(
+                Problem(record.where, record.problem or "unreadable", record.raw)
+            )
             return
         self.survey(record.data)
         try:
@@ -88,13 +92,21 @@ class _Planner:
         self.check_references(document)
         instance = self.validate(document)
         claims: list[tuple[str, Any]] = [("key", item_key(self.compiled.key_of(instance)))]
-        claims += [(name, hashable(getattr(instance, name)))
-                   for name in self.compiled.options.unique]
+        claims += [
+            (name, hashable(getattr(instance, name))) for name in self.compiled.options.unique
+        ]
         identity = get_path(document, self.entity.identity)
         if identity is not MISSING:  # what other entities refer to must be unique too
             claims.append((self.entity.identity, hashable(identity)))
-        return Planned(record.where, instance, claims[0][1], claims, context.stamped,
-                       record.raw, notes=[*context.notes, *self.defaults(instance)])
+        return Planned(
+            record.where,
+            instance,
+            claims[0][1],
+            claims,
+            context.stamped,
+            record.raw,
+            notes=[*context.notes, *self.defaults(instance)],
+        )
 
     def check_references(self, document: dict[str, Any]) -> None:
         for attribute, entity in self.entity.references.items():
@@ -112,8 +124,10 @@ class _Planner:
             raise Reject(str(error)) from None
         unset = self.compiled.key_fields - instance.model_fields_set
         if unset:
-            raise Reject(f"the key field(s) {sorted(unset)} are not in the source: "
-                         "every run would make a new item")
+            raise Reject(
+                f"the key field(s) {sorted(unset)} are not in the source: "
+                "every run would make a new item"
+            )
         return instance
 
     def defaults(self, instance: BaseModel) -> list[str]:
@@ -128,16 +142,18 @@ class _Planner:
             shown = repr(value) if info.default_factory is None else "made per record"
             if len(shown) > 40:
                 shown = type(value).__name__
-            notes.append(f"{stored}: not in the source (or NULL), the model's default "
-                         f"({shown})")
+            notes.append(f"{stored}: not in the source (or NULL), the model's default ({shown})")
         return notes
 
     def claim(self, planned: Planned) -> None:
         if any(claim in self.poisoned for claim in planned.claims):
             self.duplicate(planned, "shares a key or unique value with rejected duplicates")
             return
-        rivals = {id(self.claims[c]): self.claims[c] for c in planned.claims
-                  if c in self.claims and not self.claims[c].dropped}
+        rivals = {
+            id(self.claims[c]): self.claims[c]
+            for c in planned.claims
+            if c in self.claims and not self.claims[c].dropped
+        }
         if rivals and self.entity.duplicates == "first":
             first = next(iter(rivals.values()))
             self.duplicate(planned, f"{self.what(planned, first)} as {first.where}, which is kept")
@@ -146,8 +162,11 @@ class _Planner:
             self.duplicate(rival, f"{self.what(rival, planned)} as {planned.where}")
         if rivals and self.entity.duplicates == "reject":
             self.poisoned.update(planned.claims)
-            self.duplicate(planned, "same key or unique value as "
-                           + ", ".join(rival.where for rival in rivals.values()))
+            self.duplicate(
+                planned,
+                "same key or unique value as "
+                + ", ".join(rival.where for rival in rivals.values()),
+            )
             return
         self.claims.update(dict.fromkeys(planned.claims, planned))
         self.planned.append(planned)
@@ -171,8 +190,9 @@ def hashable(value: Any) -> Any:
     return value
 
 
-def plan_entity(entity: Entity, report: EntityReport, now: datetime,
-                known: dict[str, set[Any]]) -> list[Planned]:
+def plan_entity(
+    entity: Entity, report: EntityReport, now: datetime, known: dict[str, set[Any]]
+) -> list[Planned]:
     """Read the entity's source; every record ends up planned or in the report.
 
     Args:

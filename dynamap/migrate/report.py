@@ -71,29 +71,37 @@ class EntityReport:
     @property
     def balanced(self) -> bool:
         """Whether read = written + unchanged + rejected + duplicates + skipped."""
-        return self.read == (self.stored + len(self.rejected) + len(self.duplicates)
-                             + len(self.skipped))
+        return self.read == (
+            self.stored + len(self.rejected) + len(self.duplicates) + len(self.skipped)
+        )
 
     @property
     def ok(self) -> bool:
         """Balanced, and every stored item verified against the source."""
-        return (self.balanced and not self.mismatches
-                and self.verified + self.expired == self.stored)
+        return self.balanced and not self.mismatches and self.verified + self.expired == self.stored
 
     def lines(self) -> list[str]:
         """The report for people, one fact a line."""
         state = "verified" if self.ok else f"{len(self.mismatches)} MISMATCHED"
-        lines = [f"{self.name}: read {self.read} = written {self.written} + unchanged "
-                 f"{self.unchanged} + rejected {len(self.rejected)} + duplicates "
-                 f"{len(self.duplicates)} + skipped {len(self.skipped)}; "
-                 f"{self.verified} checked against the source: {state}"]
+        lines = [
+            f"{self.name}: read {self.read} = written {self.written} + unchanged "
+            f"{self.unchanged} + rejected {len(self.rejected)} + duplicates "
+            f"{len(self.duplicates)} + skipped {len(self.skipped)}; "
+            f"{self.verified} checked against the source: {state}"
+        ]
         if self.expired:
-            lines.append(f"  {self.expired} records: written past their expiry, already "
-                         "deleted by DynamoDB's TTL")
-        lines += [f"  {name}: {count} records, not mapped"
-                  for name, count in sorted(self.unmapped.items())]
-        lines += [f"  {name}: {count} records, ignored on purpose"
-                  for name, count in sorted(self.ignored.items())]
+            lines.append(
+                f"  {self.expired} records: written past their expiry, already "
+                "deleted by DynamoDB's TTL"
+            )
+        lines += [
+            f"  {name}: {count} records, not mapped"
+            for name, count in sorted(self.unmapped.items())
+        ]
+        lines += [
+            f"  {name}: {count} records, ignored on purpose"
+            for name, count in sorted(self.ignored.items())
+        ]
         lines += [f"  {count} records: {policy}" for policy, count in sorted(self.policies.items())]
         lines += [f"  mismatch {line}" for line in self.mismatches[:20]]
         return lines

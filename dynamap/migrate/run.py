@@ -66,8 +66,9 @@ async def migrate(
         planned = plan_entity(entity, part, now, known)
         stored = await _write_entity(db, entity, planned, part, progress, concurrency)
         kept[entity.name] = {item.where: item for item in stored}
-        known[entity.name] = {hashable(get_path(_stored_view(item.instance), entity.identity))
-                              for item in stored}
+        known[entity.name] = {
+            hashable(get_path(_stored_view(item.instance), entity.identity)) for item in stored
+        }
     if verify:
         for entity in entities:
             await verify_entity(db, entity, kept[entity.name], report[entity.name], now)
@@ -79,12 +80,16 @@ def _stored_view(instance: BaseModel) -> dict[str, Any]:
 
 
 async def _write_entity(
-    db: Session, entity: Entity, planned: list[Planned], report: EntityReport,
-    progress: Progress | None, concurrency: int,
+    db: Session,
+    entity: Entity,
+    planned: list[Planned],
+    report: EntityReport,
+    progress: Progress | None,
+    concurrency: int,
 ) -> list[Planned]:
     stored: list[Planned] = []
     for start in range(0, len(planned), CHUNK):
-        chunk = planned[start:start + CHUNK]
+        chunk = planned[start : start + CHUNK]
         stored += await _write_chunk(db, entity, chunk, report, concurrency)
         if progress is not None:
             progress(entity.name, start + len(chunk))
@@ -92,13 +97,17 @@ async def _write_entity(
 
 
 async def _write_chunk(
-    db: Session, entity: Entity, chunk: list[Planned], report: EntityReport,
+    db: Session,
+    entity: Entity,
+    chunk: list[Planned],
+    report: EntityReport,
     concurrency: int,
 ) -> list[Planned]:
     compiled = compiled_of(entity.model)
     table = db.table_name(entity.model)
-    existing = await fetch_items(db, table, [compiled.key_of(p.instance) for p in chunk],
-                                 concurrency=concurrency)
+    existing = await fetch_items(
+        db, table, [compiled.key_of(p.instance) for p in chunk], concurrency=concurrency
+    )
     changed: list[Planned] = []
     for planned in chunk:
         before = existing.get(planned.key)
@@ -116,9 +125,11 @@ def _keep_made_up_values(planned: Planned, before: dict[str, Any]) -> None:
     """Values the model defaulted, or the run made up, take what is stored."""
     compiled = compiled_of(type(planned.instance))
     names = compiled.codec.attribute_names
-    made_up = {name for name in type(planned.instance).model_fields
-               if name not in planned.instance.model_fields_set
-               or names.get(name, name) in planned.stamped}
+    made_up = {
+        name
+        for name in type(planned.instance).model_fields
+        if name not in planned.instance.model_fields_set or names.get(name, name) in planned.stamped
+    }
     made_up -= compiled.key_fields
     if not made_up:
         return
@@ -127,17 +138,23 @@ def _keep_made_up_values(planned: Planned, before: dict[str, Any]) -> None:
     except Exception:  # an item the model cannot read keeps nothing
         return
     planned.instance = planned.instance.model_copy(
-        update={name: getattr(stored, name) for name in made_up})
+        update={name: getattr(stored, name) for name in made_up}
+    )
 
 
 async def _put(
-    db: Session, entity: Entity, table: str, changed: list[Planned], report: EntityReport,
+    db: Session,
+    entity: Entity,
+    table: str,
+    changed: list[Planned],
+    report: EntityReport,
     concurrency: int,
 ) -> list[Planned]:
     compiled = compiled_of(entity.model)
     if not compiled.options.unique:
-        await write_items(db, table, [compiled.to_item(p.instance) for p in changed],
-                          concurrency=concurrency)
+        await write_items(
+            db, table, [compiled.to_item(p.instance) for p in changed], concurrency=concurrency
+        )
         report.written += len(changed)
         return changed
     slots = asyncio.Semaphore(concurrency)
@@ -148,9 +165,13 @@ async def _put(
             try:
                 await db.put(planned.instance)
             except UniqueConstraintViolated as error:
-                report.rejected.append(Problem(
-                    planned.where, f"{error.field} {error.value!r} is already taken in "
-                    "the table", planned.record))
+                report.rejected.append(
+                    Problem(
+                        planned.where,
+                        f"{error.field} {error.value!r} is already taken in the table",
+                        planned.record,
+                    )
+                )
                 return
         written.append(planned)
         report.written += 1
@@ -160,7 +181,10 @@ async def _put(
 
 
 async def verify_entity(
-    db: Session, entity: Entity, kept: dict[str, Planned], report: EntityReport,
+    db: Session,
+    entity: Entity,
+    kept: dict[str, Planned],
+    report: EntityReport,
     now: datetime,
 ) -> None:
     """Re-read the source and compare every mapped field of every migrated record with
@@ -193,8 +217,12 @@ async def verify_entity(
                 report.mismatches.append(f"{where}: not in the table")
             continue
         found = decode_item(item)
-        problems = [line for name, value in document.items() if name not in stamped
-                    for line in differences(value, found.get(name, _ABSENT), name)]
+        problems = [
+            line
+            for name, value in document.items()
+            if name not in stamped
+            for line in differences(value, found.get(name, _ABSENT), name)
+        ]
         if problems:
             report.mismatches.append(f"{where}: " + "; ".join(problems))
         else:
@@ -215,5 +243,3 @@ def _expired(compiled: Any, document: dict[str, Any], now: datetime) -> bool:
     if isinstance(value, int | float):
         value = datetime.fromtimestamp(value, UTC)
     return isinstance(value, datetime) and value.astimezone(UTC) <= now
-
-

@@ -79,8 +79,7 @@ class Source(Protocol):
 
 def _object(where: str, value: Any, raw: Any) -> Record:
     if not isinstance(value, dict):
-        return Record(where, None, f"a record must be an object, not {type(value).__name__}",
-                      raw)
+        return Record(where, None, f"a record must be an object, not {type(value).__name__}", raw)
     return Record(where, value, None, raw)
 
 
@@ -122,8 +121,9 @@ class JsonDocument:
             raise SourceError(f"{self.name}: expected a list of records")
         for position, value in enumerate(document):
             record = _object(f"{self.name}[{position}]", value, value)
-            yield Record(record.where, record.data, record.problem, record.raw,
-                         {"position": position})
+            yield Record(
+                record.where, record.data, record.problem, record.raw, {"position": position}
+            )
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,8 +148,13 @@ class Children:
             items = parent.data.get(self.field) if parent.data is not None else None
             for position, value in enumerate(items if isinstance(items, list) else []):
                 record = _object(f"{parent.where}.{self.field}[{position}]", value, value)
-                yield Record(record.where, record.data, record.problem, record.raw,
-                             {"parent": parent.data, "position": (number, position)})
+                yield Record(
+                    record.where,
+                    record.data,
+                    record.problem,
+                    record.raw,
+                    {"parent": parent.data, "position": (number, position)},
+                )
 
 
 @dataclass(frozen=True, slots=True)
@@ -229,10 +234,13 @@ class Csv:
         if row.problem is not None:
             return Record(where, None, row.problem, raw)
         if len(row.cells) != len(names):
-            return Record(where, None, f"the row has {len(row.cells)} cells, the header "
-                          f"{len(names)}", raw)
-        data = {name: None if cell in self.null else cell
-                for name, cell in zip(names, row.cells, strict=True)}
+            return Record(
+                where, None, f"the row has {len(row.cells)} cells, the header {len(names)}", raw
+            )
+        data = {
+            name: None if cell in self.null else cell
+            for name, cell in zip(names, row.cells, strict=True)
+        }
         return Record(where, data, None, raw)
 
 
@@ -298,12 +306,12 @@ class Directory:
     @staticmethod
     def _record(file: Path) -> Record:
         data = file.read_bytes()
-        meta = {"modified": datetime.fromtimestamp(file.stat().st_mtime, UTC),
-                "name": file.name}
+        meta = {"modified": datetime.fromtimestamp(file.stat().st_mtime, UTC), "name": file.name}
         try:
             value = json.loads(data.decode("utf-8-sig"))
         except (UnicodeDecodeError, json.JSONDecodeError) as error:
-            return Record(file.name, None, f"not JSON: {error}",
-                          data.decode("utf-8", "replace"), meta)
+            return Record(
+                file.name, None, f"not JSON: {error}", data.decode("utf-8", "replace"), meta
+            )
         record = _object(file.name, value, value)
         return Record(record.where, record.data, record.problem, record.raw, meta)

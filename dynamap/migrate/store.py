@@ -28,7 +28,7 @@ def item_key(key: Item) -> str:
 
 
 async def _backoff(attempt: int) -> None:
-    await asyncio.sleep(min(0.05 * 2 ** attempt, 2.0))
+    await asyncio.sleep(min(0.05 * 2**attempt, 2.0))
 
 
 async def fetch_items(
@@ -48,7 +48,7 @@ async def fetch_items(
             for item in await _get_chunk(db, table, chunk):
                 found[item_key({name: item[name] for name in chunk[0]})] = item
 
-    await asyncio.gather(*(one(unique[at:at + 100]) for at in range(0, len(unique), 100)))
+    await asyncio.gather(*(one(unique[at : at + 100]) for at in range(0, len(unique), 100)))
     return found
 
 
@@ -56,8 +56,11 @@ async def _get_chunk(db: Session, table: str, keys: list[Item]) -> list[Item]:
     items: list[Item] = []
     pending = keys
     for attempt in range(ATTEMPTS):
-        answer = await db.send("BatchGetItem", {"RequestItems": {
-            table: {"Keys": pending, "ConsistentRead": True}}}, table=table)
+        answer = await db.send(
+            "BatchGetItem",
+            {"RequestItems": {table: {"Keys": pending, "ConsistentRead": True}}},
+            table=table,
+        )
         items += answer.get("Responses", {}).get(table, [])
         pending = answer.get("UnprocessedKeys", {}).get(table, {}).get("Keys", [])
         if not pending:
@@ -83,18 +86,18 @@ async def write_items(
         async with slots:
             await _write_chunk(db, table, chunk)
 
-    await asyncio.gather(*(one(items[at:at + 25]) for at in range(0, len(items), 25)))
+    await asyncio.gather(*(one(items[at : at + 25]) for at in range(0, len(items), 25)))
     return len(items)
 
 
 async def _write_chunk(db: Session, table: str, items: Sequence[Item]) -> None:
     pending = [{"PutRequest": {"Item": item}} for item in items]
     for attempt in range(ATTEMPTS):
-        answer = await db.send("BatchWriteItem", {"RequestItems": {table: pending}},
-                               table=table)
+        answer = await db.send("BatchWriteItem", {"RequestItems": {table: pending}}, table=table)
         pending = answer.get("UnprocessedItems", {}).get(table, [])
         if not pending:
             return
         await _backoff(attempt)
-    raise BatchIncomplete(f"BatchWriteItem on {table}",
-                          [request["PutRequest"]["Item"] for request in pending])
+    raise BatchIncomplete(
+        f"BatchWriteItem on {table}", [request["PutRequest"]["Item"] for request in pending]
+    )
