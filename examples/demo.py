@@ -15,9 +15,11 @@ from pydantic import Field
 from dynamap import (
     GSI,
     ConditionCheckFailed,
+    InvalidUpdate,
     Key,
     Model,
     NumericBool,
+    PartialItem,
     Session,
     Table,
     new_id,
@@ -85,6 +87,17 @@ async def tour() -> None:
             stored = conflict.item  # decoded to its model, as DynamoDB returned it
             assert isinstance(stored, Page)
             print(f"stale write refused; stored title is {stored.title!r}")
+
+        titled = await db.get(Page, id=home.id, fields=["title"])  # a Partial[Page]
+        assert titled is not None
+        try:
+            await db.put(titled)  # type: ignore[type-var]  # mypy refuses it too
+        except PartialItem:
+            print(f"a partial read holds {sorted(titled.fields)}; put() refuses it")
+        try:
+            await db.update(home, set={"titel": "Typo"})
+        except InvalidUpdate as refused:
+            print(f"refused before sending: {refused}")
 
         published = await db.query(Page, index=Page.published, is_published=True).all()
         print("published pages:", [p.title for p in published])

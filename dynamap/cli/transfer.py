@@ -56,7 +56,7 @@ from dynamap.cli.policies import (
 )
 from dynamap.cli.readers import FORMATS, Format, Row, RowError, detect_format, prepare, read_rows
 from dynamap.cli.targets import load_model, load_targets, model_spec
-from dynamap.errors import DynamapError, InvalidValue
+from dynamap.errors import DynamapError, InvalidStoredItem, InvalidValue
 from dynamap.migrate.store import write_items
 
 __all__ = ["export", "import_"]
@@ -455,8 +455,16 @@ def _summarize(job: _Job, survey: _Survey, written: int, elapsed: float) -> None
     type=click.IntRange(1, 1000),
     help="Parallel scan segments.",
 )
+@click.option(
+    "--invalid",
+    type=click.Choice(["fail", "skip"]),
+    default="fail",
+    show_default=True,
+    help="Stored items that no longer fit their model: stop the export (fail), "
+    "or leave them out and list them in OUT.invalid.jsonl (skip).",
+)
 @connection_options
-def export(target: str, out: Path, segments: int, **options: Any) -> None:
+def export(target: str, out: Path, segments: int, invalid: str, **options: Any) -> None:
     """Export items to JSON Lines (readable by import).
 
     TARGET|MODEL is a module or file (every model of its tables) or module:Class
@@ -464,11 +472,20 @@ def export(target: str, out: Path, segments: int, **options: Any) -> None:
     """
     connection = connection_from(options)
     plan = _export_plan(target, out)
-    counts = asyncio.run(_export(connection, plan, segments))
+    misfits: list[InvalidStoredItem] = []
+    counts = asyncio.run(
+        _export(connection, plan, segments, misfits if invalid == "skip" else None)
+    )
     for model, path in plan.files.items():
         echo(f"exported {counts.get(model, 0):,} {model.__name__} items to {path}")
     if counts.get(None):
         note(f"note: skipped {counts[None]:,} items of entities no model declares")
+    if misfits:
+        listing = _write_misfits(out, misfits)
+        note(
+            f"note: left out {len(misfits):,} stored items that do not fit their model; "
+            f"their keys and errors are in {listing}"
+        )
     for model, path in plan.files.items():
         if counts.get(model):
             echo(f"  import them with: dynamap import {model_spec(model)} {path} --restore")
@@ -512,8 +529,13 @@ def _is_model_spec(target: str) -> bool:
 
 
 async def _export(
-    connection: Connection, plan: _ExportPlan, segments: int
+    connection: Connection,
+    plan: _ExportPlan,
+    segments: int,
+    misfits: list[InvalidStoredItem] | None,
 ) -> dict[type[Any] | None, int]:
+    """Scan and write every item; with `misfits`, items that do not fit their model are
+    left out and collected there instead of stopping the export."""
     counts: dict[type[Any] | None, int] = {}
     async with open_session(connection) as db:
         for table in plan.tables:
@@ -521,13 +543,38 @@ async def _export(
         with _Writers(plan.files) as writers, counter("items") as bar:
             for table in plan.tables:
                 task = bar.add_task(f"exporting {db.table_name(table)}", total=None)
-                async for item in _scan(db, plan, table, segments):
+                scan = _scan(db, plan, table, segments)
+                if misfits is not None:
+                    scan = scan.on_invalid("skip")
+                async for item in scan:
                     kind = type(item) if isinstance(item, BaseModel) else None
                     counts[kind] = counts.get(kind, 0) + 1
                     if kind is not None:
                         writers.write(item)
                     bar.advance(task)
+                if misfits is not None:
+                    misfits.extend(scan.invalid)
     return counts
+
+
+def _write_misfits(out: Path, misfits: list[InvalidStoredItem]) -> Path:
+    name = "invalid.jsonl" if out.is_dir() else f"{out.name}.invalid.jsonl"
+    listing = out / name if out.is_dir() else out.with_name(name)
+    with listing.open("wb") as stream:
+        for error in misfits:
+            stream.write(
+                orjson.dumps(
+                    {
+                        "model": error.model,
+                        "table": error.table,
+                        "key": error.key,
+                        "fields": error.fields,
+                        "error": str(error),
+                    }
+                )
+                + b"\n"
+            )
+    return listing
 
 
 def _scan(db: Session, plan: _ExportPlan, table: Table, segments: int) -> Scan[Any]:

@@ -495,3 +495,30 @@ def test_sample_models_module_is_the_one_imported() -> None:
     from dynamap.cli.targets import load_model
 
     assert load_model("sample_models:Event") is sample_models.Event
+
+
+def test_export_stops_at_an_item_that_no_longer_fits_or_skips_and_lists_it(
+    dynamap: Cli, tmp_path: Path
+) -> None:
+    assert dynamap("create-tables", "sample_models").exit_code == 0
+
+    async def fill(db: Session) -> None:
+        await db.put_many([Event(id="e1", message="one"), Event(id="e2", message="two")])
+        await db.send("PutItem", {"TableName": f"{db.table_prefix}CliAudit", "Item": {
+            "id": {"S": "e3"}, "entity": {"S": "Event"}}})  # written without its message
+
+    dynamap.run(fill)
+    out = tmp_path / "events.jsonl"
+    failed = dynamap("export", "sample_models:Event", "--out", str(out))
+    assert failed.exit_code != 0
+    assert "e3" in failed.output and "message" in failed.output
+    assert not out.exists()  # nothing half-written
+    skipped = dynamap("export", "sample_models:Event", "--out", str(out), "--invalid", "skip")
+    assert skipped.exit_code == 0, skipped.output
+    assert skipped.stdout.splitlines()[0] == f"exported 2 Event items to {out}"
+    listing = tmp_path / "events.jsonl.invalid.jsonl"
+    assert "left out 1 stored items that do not fit their model" in skipped.stderr
+    [entry] = [json.loads(line) for line in listing.read_text().splitlines()]
+    assert (entry["key"], entry["fields"]) == ({"id": {"S": "e3"}}, ["message"])
+    assert sorted(json.loads(line)["id"] for line in out.read_text().splitlines()) == [
+        "e1", "e2"]
