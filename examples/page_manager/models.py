@@ -27,7 +27,7 @@ from pydantic.alias_generators import to_camel
 
 from dynamap import GSI, Key, Model, NumericBool, Table, new_id, utcnow
 
-__all__ = ["Node", "Page", "page_manager", "page_partition"]
+__all__ = ["Node", "Page", "page_manager"]
 
 page_manager = Table("PageManager", entity_attribute="type")
 
@@ -78,10 +78,3 @@ class Node(_CamelCase, table=page_manager, entity="node", updated="updated_at"):
     prediction_status: str | None = None
     created_at: datetime = Field(default_factory=utcnow)
     updated_at: datetime | None = None
-
-
-def page_partition(page_id: str) -> str:
-    """The partition key of a page and its nodes, e.g. `PAGE#<id>`, safely encoded."""
-    template = Page.__dynamap__.pk.template
-    assert template is not None
-    return template.format(id=page_id)

@@ -36,23 +36,7 @@ __all__ = [
     "TicketRepository",
     "UserAccount",
     "UserRepository",
-    "conversation_partition",
-    "user_partition",
 ]
-
-
-def user_partition(user_id: str) -> str:
-    """`USER#<id>`: the partition of a user's profile, settings, conversations, providers."""
-    template = User.__dynamap__.pk.template
-    assert template is not None
-    return template.format(id=user_id)
-
-
-def conversation_partition(conversation_id: str) -> str:
-    """`CONV#<id>`: the partition of a conversation's messages and tickets."""
-    template = Message.__dynamap__.pk.template
-    assert template is not None
-    return template.format(conversation_id=conversation_id)
 
 
 @dataclass(slots=True)
