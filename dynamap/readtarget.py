@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import ValidationError
@@ -92,10 +92,12 @@ def _find_index(
 @dataclass(frozen=True, slots=True)
 class Projection:
     """What a partial read returns: the fields asked for (None: whatever the index
-    holds), and how to describe the read in messages."""
+    holds), how to describe the read in messages, and, per entity, the fields read
+    only in part (resolved once for the read, not per item)."""
 
     fields: tuple[str, ...] | None
     source: str
+    nested: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -232,7 +234,11 @@ class ReadTarget:
     def projection_of(self, fields: tuple[str, ...] | None) -> Projection:
         """The `Projection` of a partial read of `fields` (None: the index's own)."""
         if fields is not None:
-            return Projection(fields, f"fields={list(fields)!r}")
+            nested = {
+                entity: read_in_part(compiled, fields)
+                for entity, compiled in self.by_entity.items()
+            }
+            return Projection(fields, f"fields={list(fields)!r}", nested)
         if self.index is not None and not self.holds_whole_items():
             return Projection(None, f"index {self.index.name!r} ({self.index.projection})")
         return Projection(None, "a partial read")
@@ -269,7 +275,7 @@ class ReadTarget:
         if not isinstance(compiled, CompiledModel):
             return compiled
         if projection is not None:
-            nested = read_in_part(compiled, projection.fields or ())
+            nested = projection.nested.get(compiled.entity, frozenset())
             return from_projection(compiled, raw, projection.source, nested)
         return compiled.codec.decode(raw)
 
